@@ -1,0 +1,66 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { AppModule, AppRuntime } from './app.module.js';
+import { createValidationPipe } from './common/validation.js';
+import { requestIdFor } from './common/request-id.js';
+import type { AppConfig } from './config/config.js';
+import { runMigrationsLocked } from './database/data-source.js';
+import { MetricsService } from './metrics/metrics.service.js';
+
+/** Bodies this API accepts are small JSON documents; anything larger is refused before parsing. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+function registerDocs(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('particle-token-broker')
+      .setDescription(
+        'Per-tenant Particle cloud credentials and short-lived access tokens for internal services.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs/openapi.json',
+    yamlDocumentUrl: 'docs/openapi.yaml',
+  });
+}
+
+function registerHttpHooks(app: NestFastifyApplication): void {
+  const metrics = app.get(MetricsService);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('X-Request-Id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    // The route template, never the raw URL: ids in paths would explode label cardinality.
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+}
+
+/** Builds the whole application, migrated and ready to `listen`; used by main.ts and by the tests. */
+export async function createApp(config: AppConfig, runtime: AppRuntime): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestIdFor,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, runtime), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(createValidationPipe());
+  if (config.migrateOnStart) await runMigrationsLocked(app.get(DataSource));
+  registerHttpHooks(app);
+  registerDocs(app);
+  await app.init();
+  return app;
+}

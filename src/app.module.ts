@@ -1,0 +1,44 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DestinationStream } from 'pino';
+import { Clock, SystemClock } from './common/clock.js';
+import { ProblemFilter } from './common/problem.filter.js';
+import type { AppConfig } from './config/config.js';
+import { ConfigModule } from './config/config.module.js';
+import { CryptoModule } from './crypto/crypto.module.js';
+import { dataSourceOptions } from './database/data-source.js';
+import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+
+export interface AppRuntime {
+  /** The database actually used: `DATABASE_URL`, or the embedded server's URL. */
+  databaseUrl: string;
+  /** Where JSON logs go (stdout when unset); tests pass a capturing stream. */
+  logStream?: DestinationStream;
+  clock?: Clock;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, runtime: AppRuntime): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config, runtime.logStream),
+        TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl)),
+        CryptoModule,
+        MetricsModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: Clock, useValue: runtime.clock ?? new SystemClock() },
+      ],
+      exports: [Clock],
+    };
+  }
+}

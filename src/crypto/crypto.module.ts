@@ -1,0 +1,28 @@
+import { Global, Logger, Module } from '@nestjs/common';
+import { resolve } from 'node:path';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { Keyring, loadOrCreateDevKey } from './keyring.js';
+import { SecretBox } from './secret-box.js';
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: Keyring,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig): Promise<Keyring> => {
+        if (config.encryptionKeys.length > 0) return new Keyring(config.encryptionKeys);
+        // Production without keys is refused by loadConfig; this path is for development only.
+        const dev = await loadOrCreateDevKey(resolve(config.dataDir));
+        new Logger('Crypto').warn(
+          `BROKER_ENCRYPTION_KEYS is not set: secrets are encrypted with a ${dev.created ? 'newly generated' : 'stored'} development key in ${config.dataDir}. Set BROKER_ENCRYPTION_KEYS for any real deployment.`,
+        );
+        return new Keyring([dev.spec]);
+      },
+    },
+    { provide: SecretBox, inject: [Keyring], useFactory: (keyring: Keyring) => new SecretBox(keyring) },
+  ],
+  exports: [Keyring, SecretBox],
+})
+export class CryptoModule {}
