@@ -1,0 +1,12 @@
+import type { TokenStore } from './token-store.js';
+import type { FakeClient, FakeUser } from './types.js';
+
+/** What the routes share with the fake; the fake owns it, the routes only read and mutate through it. */
+export interface FakeState {
+  readonly now: () => number;
+  readonly clients: Map<string, FakeClient>;
+  readonly users: Map<string, FakeUser>;
+  readonly tokens: TokenStore;
+  remember(secret: string | undefined): void;
+  authorizeDecision(): 'approve' | 'deny';
+}
