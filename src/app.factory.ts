@@ -9,6 +9,7 @@ import { requestIdFor } from './common/request-id.js';
 import type { AppConfig } from './config/config.js';
 import { runMigrationsLocked } from './database/data-source.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import './auth/principal.js';
 
 /** Bodies this API accepts are small JSON documents; anything larger is refused before parsing. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -40,7 +41,13 @@ function registerHttpHooks(app: NestFastifyApplication): void {
   fastify.addHook('onResponse', async (request, reply) => {
     // The route template, never the raw URL: ids in paths would explode label cardinality.
     const route = request.routeOptions.url ?? 'unmatched';
-    metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    metrics.observeHttp(
+      request.method,
+      route,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+      request.problemCode ?? 'ok',
+    );
   });
 }
 

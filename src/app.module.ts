@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DestinationStream } from 'pino';
+import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { Clock, SystemClock } from './common/clock.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import type { AppConfig } from './config/config.js';
@@ -11,6 +13,7 @@ import { dataSourceOptions } from './database/data-source.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { TenantsModule } from './tenants/tenants.module.js';
 
 export interface AppRuntime {
   /** The database actually used: `DATABASE_URL`, or the embedded server's URL. */
@@ -33,6 +36,9 @@ export class AppModule {
         CryptoModule,
         MetricsModule,
         HealthModule,
+        AuditModule,
+        AuthModule,
+        TenantsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

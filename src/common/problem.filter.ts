@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import '../auth/principal.js';
 import { ApiError, ErrorCode } from './api-error.js';
 
 const PROBLEM_TYPE_BASE = 'https://particle-token-broker.dev/problems/';
@@ -59,6 +60,7 @@ export class ProblemFilter implements ExceptionFilter {
         err: exception instanceof Error ? { name: exception.name, stack: exception.stack } : {},
       });
     }
+    request.problemCode = error.code;
     if (error.retryAfterSeconds !== undefined) {
       void reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
     }

@@ -12,6 +12,9 @@ export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
+    // gen_random_uuid() is built into PostgreSQL 13+; no extension to install (and no superuser needed).
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
     synchronize: false,
     migrationsRun: false,
     logging: false,

@@ -53,7 +53,8 @@ async function driftSql(ds: DataSource): Promise<{ up: string[]; down: string[] 
 
 function migrationSource(name: string, up: string[], down: string[]): string {
   const className = `${name}${Date.now()}`;
-  const lines = (qs: string[]) => qs.map((q) => `    await q.query(${JSON.stringify(q)});`).join('\n');
+  const lines = (qs: string[]) =>
+    qs.map((q) => `    await q.query(\`${q.replace(/[`$\\]/g, '\\$&')}\`);`).join('\n');
   return `import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class ${className} implements MigrationInterface {

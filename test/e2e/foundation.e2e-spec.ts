@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../support/database.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
 describe('foundation', () => {
@@ -71,5 +72,23 @@ describe('foundation', () => {
     const ui = await fetch(`${t.url}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');
+  });
+});
+
+describe('readiness without migrations', () => {
+  it('answers 503 naming the pending migrations when BROKER_MIGRATE=off left the database empty', async () => {
+    const db = await createTestDatabase({ migrated: false });
+    const t = await startTestApp({ db, env: { BROKER_MIGRATE: 'off' } });
+    try {
+      const res = await fetch(`${t.url}/health/ready`);
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { error: { migrations: { status: string; pending: string[] } } };
+      expect(body.error.migrations.status).toBe('down');
+      expect(body.error.migrations.pending.length).toBeGreaterThan(0);
+      expect((await fetch(`${t.url}/health/live`)).status).toBe(200);
+    } finally {
+      await t.close();
+      await db.drop();
+    }
   });
 });

@@ -1,0 +1,80 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
+import { ApiError } from '../common/api-error.js';
+import { AuditService } from './audit.service.js';
+
+export interface AuditContext {
+  params: Record<string, string | undefined>;
+  body: Record<string, unknown>;
+  result: Record<string, unknown> | undefined;
+}
+
+export interface AuditedOptions {
+  tenant?: (c: AuditContext) => string | null | undefined;
+  target?: (c: AuditContext) => string | null | undefined;
+  /** Only non-secret facts: ids, kinds, counts. */
+  details?: (c: AuditContext) => Record<string, unknown>;
+}
+
+const AUDITED = 'audit:action';
+
+/** Marks an admin endpoint: its outcome (success or failure) is audited before the response leaves. */
+export const Audited = (action: string, options: AuditedOptions = {}): MethodDecorator =>
+  SetMetadata(AUDITED, { action, options });
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+@Injectable()
+export class AuditedInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly audit: AuditService,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const meta = this.reflector.get<{ action: string; options: AuditedOptions } | undefined>(
+      AUDITED,
+      context.getHandler(),
+    );
+    if (!meta) return next.handle();
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const base = {
+      params: (request.params ?? {}) as Record<string, string | undefined>,
+      body: (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>,
+    };
+    const write = (
+      result: Record<string, unknown> | undefined,
+      outcome: 'success' | 'failure' | 'denied',
+      error?: ApiError,
+    ) => {
+      const c: AuditContext = { ...base, result };
+      const { options } = meta;
+      return this.audit.record({
+        actor: request.principal?.keyId ?? 'anonymous',
+        action: meta.action,
+        outcome,
+        requestId: request.id,
+        tenantId: options.tenant
+          ? options.tenant(c)
+          : (str(result?.tenant_id) ?? str(base.body.tenant_id) ?? null),
+        target: options.target ? options.target(c) : (str(result?.id) ?? base.params.id ?? null),
+        details: { ...(options.details ? options.details(c) : {}), ...(error ? { error: error.code } : {}) },
+      });
+    };
+    return next.handle().pipe(
+      mergeMap((result: unknown) =>
+        from(write(result as Record<string, unknown> | undefined, 'success').then(() => result)),
+      ),
+      catchError((err: unknown) => {
+        const apiError = err instanceof ApiError ? err : undefined;
+        const outcome = apiError?.code === 'forbidden' ? 'denied' : 'failure';
+        // The original error is what the caller must see, even if the audit write itself fails.
+        return from(write(undefined, outcome, apiError).catch(() => undefined)).pipe(
+          mergeMap(() => throwError(() => err)),
+        );
+      }),
+    );
+  }
+}

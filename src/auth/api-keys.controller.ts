@@ -1,0 +1,47 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Audited } from '../audit/audited.interceptor.js';
+import { ApiError } from '../common/api-error.js';
+import { ApiKeyList, CreateApiKeyBody, CreatedApiKeyView } from './api-keys.dto.js';
+import { ApiKeysService } from './api-keys.service.js';
+
+@ApiTags('api-keys')
+@ApiBearerAuth()
+@Controller('v1/api-keys')
+export class ApiKeysController {
+  constructor(private readonly apiKeys: ApiKeysService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an API key; the key is in this response only' })
+  @ApiCreatedResponse({ type: CreatedApiKeyView })
+  @Audited('api_key.create', {
+    tenant: () => null,
+    details: (c) => ({ role: c.body.role, tenants: c.body.tenants }),
+  })
+  create(@Body() body: CreateApiKeyBody): Promise<CreatedApiKeyView> {
+    return this.apiKeys.create(body);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: ApiKeyList })
+  async list(): Promise<ApiKeyList> {
+    return { items: await this.apiKeys.list() };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Deleted; other replicas stop accepting it within 5 s' })
+  @Audited('api_key.delete', { tenant: () => null })
+  async delete(
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => ApiError.notFound('That API key') })) id: string,
+  ): Promise<void> {
+    await this.apiKeys.delete(id);
+  }
+}

@@ -1,0 +1,61 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
+
+/** A tenant id, or the single wildcard `*`. */
+const TENANT_OR_WILDCARD = /^(\*|[a-z0-9][a-z0-9-]{1,62})$/;
+
+export class CreateApiKeyBody {
+  @ApiProperty({ example: 'fleet-service (prod)' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ enum: ['admin', 'service'], example: 'service' })
+  @IsIn(['admin', 'service'])
+  role: 'admin' | 'service';
+
+  @ApiProperty({ type: [String], example: ['acme', 'globex'], description: '`["*"]` for every tenant' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @Matches(TENANT_OR_WILDCARD, { each: true, message: 'each tenant must be a tenant id or "*"' })
+  tenants: string[];
+
+  @ApiPropertyOptional({ example: '2027-06-30T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  expires_at?: string;
+}
+
+export class ApiKeyView {
+  @ApiProperty({ example: '6c1f7a0e-5d8b-4d55-9a51-0f0d7c7b1f62' }) id: string;
+  @ApiProperty({ example: 'fleet-service (prod)' }) name: string;
+  @ApiProperty({ enum: ['admin', 'service'] }) role: string;
+  @ApiProperty({ type: [String], example: ['acme'] }) tenants: string[];
+  @ApiProperty({ example: 'ptb_Xk3v9QzA', description: 'The first characters of the key, to recognise it' })
+  key_prefix: string;
+  @ApiProperty({ type: String, nullable: true }) expires_at: string | null;
+  @ApiProperty({ type: String, nullable: true }) last_used_at: string | null;
+  @ApiProperty() created_at: string;
+}
+
+export class CreatedApiKeyView extends ApiKeyView {
+  @ApiProperty({ example: 'ptb_Xk3v9QzA…', description: 'The key itself: shown once, never again' })
+  key: string;
+}
+
+export class ApiKeyList {
+  @ApiProperty({ type: [ApiKeyView] }) items: ApiKeyView[];
+}

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { ApiKeyEntity, ApiKeyRole } from './api-key.entity.js';
+
+export interface NewApiKey {
+  name: string;
+  role: ApiKeyRole;
+  tenants: string[];
+  keyHash: Buffer;
+  keyPrefix: string;
+  expiresAt: Date | null;
+}
+
+@Injectable()
+export class ApiKeysRepository {
+  private readonly repo: Repository<ApiKeyEntity>;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.repo = dataSource.getRepository(ApiKeyEntity);
+  }
+
+  async create(key: NewApiKey): Promise<ApiKeyEntity> {
+    return this.repo.save(this.repo.create({ ...key, lastUsedAt: null }));
+  }
+
+  findByHash(hash: Buffer): Promise<ApiKeyEntity | null> {
+    return this.repo.findOneBy({ keyHash: hash });
+  }
+
+  findById(id: string): Promise<ApiKeyEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  listNewestFirst(): Promise<ApiKeyEntity[]> {
+    return this.repo.find({ order: { createdAt: 'DESC' } });
+  }
+
+  async deleteById(id: string): Promise<boolean> {
+    const result = await this.repo.delete({ id });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** One statement for every key used since the last flush; never moves a timestamp backwards. */
+  async recordLastUsed(uses: ReadonlyMap<string, Date>): Promise<void> {
+    if (uses.size === 0) return;
+    await this.dataSource.query(
+      `UPDATE api_keys k SET last_used_at = u.at
+         FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, at)
+        WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
+      [[...uses.keys()], [...uses.values()].map((d) => d.toISOString())],
+    );
+  }
+}

@@ -1,0 +1,132 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { ApiError } from '../common/api-error.js';
+import { Clock } from '../common/clock.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { ApiKeyEntity } from './api-key.entity.js';
+import { generateApiKey, hashApiKey, sameHash } from './api-key-format.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
+import { ApiKeyView, CreateApiKeyBody, CreatedApiKeyView } from './api-keys.dto.js';
+import { Principal } from './principal.js';
+
+/**
+ * How long a replica trusts a key it looked up. A deleted key stops working on this replica at once and on
+ * every other replica within this bound (documented in the README).
+ */
+export const API_KEY_CACHE_TTL_MS = 5_000;
+const CACHE_MAX_ENTRIES = 10_000;
+const LAST_USED_FLUSH_MS = 30_000;
+
+interface CacheEntry {
+  principal: Principal;
+  until: number;
+}
+
+function toView(e: ApiKeyEntity): ApiKeyView {
+  return {
+    id: e.id,
+    name: e.name,
+    role: e.role,
+    tenants: e.tenants,
+    key_prefix: e.keyPrefix,
+    expires_at: e.expiresAt?.toISOString() ?? null,
+    last_used_at: e.lastUsedAt?.toISOString() ?? null,
+    created_at: e.createdAt.toISOString(),
+  };
+}
+
+function toPrincipal(e: ApiKeyEntity): Principal {
+  return {
+    keyId: e.id,
+    role: e.role,
+    tenants: e.tenants.includes('*') ? '*' : new Set(e.tenants),
+    expiresAt: e.expiresAt,
+  };
+}
+
+@Injectable()
+export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
+  private readonly cache = new Map<string, CacheEntry>();
+  /** Key id -> last use, written to the database in one statement per flush instead of once per request. */
+  private lastUsed = new Map<string, Date>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly bootstrapHash: Buffer | undefined;
+
+  constructor(
+    private readonly repository: ApiKeysRepository,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.bootstrapHash = config.bootstrapAdminKey ? hashApiKey(config.bootstrapAdminKey) : undefined;
+  }
+
+  onModuleInit(): void {
+    this.flushTimer = setInterval(() => void this.flushLastUsed().catch(() => undefined), LAST_USED_FLUSH_MS);
+    this.flushTimer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.flushTimer);
+    await this.flushLastUsed().catch(() => undefined);
+  }
+
+  /** The principal of a presented key, or undefined when it is unknown, deleted or expired. */
+  async authenticate(key: string): Promise<Principal | undefined> {
+    const hash = hashApiKey(key);
+    if (this.bootstrapHash && sameHash(hash, this.bootstrapHash)) {
+      return { keyId: 'bootstrap', role: 'admin', tenants: '*', expiresAt: null };
+    }
+    const now = this.clock.now();
+    const cacheKey = hash.toString('base64');
+    let entry = this.cache.get(cacheKey);
+    if (!entry || entry.until <= now.getTime()) {
+      const found = await this.repository.findByHash(hash);
+      this.cache.delete(cacheKey);
+      if (!found) return undefined;
+      if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
+      entry = { principal: toPrincipal(found), until: now.getTime() + API_KEY_CACHE_TTL_MS };
+      this.cache.set(cacheKey, entry);
+    }
+    const { principal } = entry;
+    if (principal.expiresAt && principal.expiresAt <= now) return undefined;
+    this.lastUsed.set(principal.keyId, now);
+    return principal;
+  }
+
+  async create(body: CreateApiKeyBody): Promise<CreatedApiKeyView> {
+    const expiresAt = body.expires_at ? new Date(body.expires_at) : null;
+    if (expiresAt && expiresAt <= this.clock.now()) {
+      throw ApiError.validation('expires_at must be in the future', [
+        { field: 'expires_at', messages: ['must be in the future'] },
+      ]);
+    }
+    const { key, hash, prefix } = generateApiKey();
+    const tenants = body.tenants.includes('*') ? ['*'] : [...new Set(body.tenants)];
+    const saved = await this.repository.create({
+      name: body.name,
+      role: body.role,
+      tenants,
+      keyHash: hash,
+      keyPrefix: prefix,
+      expiresAt,
+    });
+    return { ...toView(saved), key };
+  }
+
+  async list(): Promise<ApiKeyView[]> {
+    return (await this.repository.listNewestFirst()).map(toView);
+  }
+
+  async delete(id: string): Promise<void> {
+    const found = await this.repository.findById(id);
+    if (!found || !(await this.repository.deleteById(id))) throw ApiError.notFound(`API key ${id}`);
+    this.cache.delete(found.keyHash.toString('base64'));
+    this.lastUsed.delete(id);
+  }
+
+  async flushLastUsed(): Promise<void> {
+    const uses = this.lastUsed;
+    this.lastUsed = new Map();
+    await this.repository.recordLastUsed(uses);
+  }
+}

@@ -1,0 +1,23 @@
+import type { ApiKeyRole } from './api-key.entity.js';
+
+/** Who is calling: resolved from the API key by the guard, read by controllers and the audit. */
+export interface Principal {
+  /** The API key id, or `bootstrap` for BROKER_BOOTSTRAP_ADMIN_KEY. */
+  readonly keyId: string;
+  readonly role: ApiKeyRole;
+  /** `'*'` or the tenant ids this key may act for. */
+  readonly tenants: '*' | ReadonlySet<string>;
+  readonly expiresAt: Date | null;
+}
+
+export function canActFor(p: Principal, tenantId: string): boolean {
+  return p.role === 'admin' || p.tenants === '*' || p.tenants.has(tenantId);
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+    /** The problem code of an error response, for the request metrics. */
+    problemCode?: string;
+  }
+}

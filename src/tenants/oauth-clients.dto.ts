@@ -1,0 +1,88 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { TENANT_ID_PATTERN } from './tenant-id.js';
+
+/** Particle's own format is `^[a-z0-9-_]{3,40}$` by default, but may differ (UNCONFIRMED): accept a superset. */
+const PARTICLE_CLIENT_ID = /^[A-Za-z0-9._-]{3,128}$/;
+/** A numeric product id or a product slug (Particle accepts both in paths). */
+const PRODUCT_ID = /^([0-9]{1,12}|[a-z0-9][a-z0-9-]{0,99})$/;
+
+export class CreateOAuthClientBody {
+  @ApiProperty({
+    example: 'acme-fleet',
+    description: "The broker's id for this app",
+    pattern: TENANT_ID_PATTERN.source,
+  })
+  @Matches(TENANT_ID_PATTERN, { message: 'id must match ^[a-z0-9][a-z0-9-]{1,62}$' })
+  id: string;
+
+  @ApiPropertyOptional({
+    example: 'acme',
+    nullable: true,
+    description: 'Null or absent: shared by all tenants',
+  })
+  @IsOptional()
+  @Matches(TENANT_ID_PATTERN)
+  tenant_id?: string | null;
+
+  @ApiProperty({ example: 'acme-fleet-2146', description: "Particle's client id" })
+  @Matches(PARTICLE_CLIENT_ID, { message: 'client_id must be 3-128 characters of A-Z a-z 0-9 . _ -' })
+  client_id: string;
+
+  @ApiProperty({ example: '615c…', writeOnly: true, description: 'Stored encrypted; never returned' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(512)
+  client_secret: string;
+
+  @ApiProperty({ enum: ['installed', 'web'], example: 'installed' })
+  @IsIn(['installed', 'web'])
+  type: 'installed' | 'web';
+
+  @ApiPropertyOptional({ example: '12345', description: 'Product id or slug: a product (two-legged) client' })
+  @IsOptional()
+  @Matches(PRODUCT_ID, { message: 'product_id must be a numeric product id or a product slug' })
+  product_id?: string;
+
+  @ApiPropertyOptional({
+    example: 'https://broker.example.com/oauth/callback',
+    description: 'Required for web clients',
+  })
+  @ValidateIf((o: CreateOAuthClientBody) => o.type === 'web' || o.redirect_uri !== undefined)
+  @IsString()
+  @MaxLength(2000)
+  redirect_uri?: string;
+}
+
+export class SecretVersionView {
+  @ApiProperty({ example: 1 }) version: number;
+  @ApiProperty({ example: 'acme-fleet-2146' }) client_id: string;
+  @ApiProperty({ enum: ['active', 'previous', 'retired'] }) state: string;
+  @ApiProperty() created_at: string;
+  @ApiProperty({ type: String, nullable: true }) retire_after: string | null;
+}
+
+export class OAuthClientView {
+  @ApiProperty({ example: 'acme-fleet' }) id: string;
+  @ApiProperty({ type: String, nullable: true, example: 'acme' }) tenant_id: string | null;
+  @ApiProperty({ example: 'acme-fleet-2146' }) client_id: string;
+  @ApiProperty({ enum: ['installed', 'web'] }) type: string;
+  @ApiProperty({ type: String, nullable: true, example: '12345' }) product_id: string | null;
+  @ApiProperty({ type: String, nullable: true }) redirect_uri: string | null;
+  @ApiProperty({ enum: ['active', 'invalid'] }) status: string;
+  @ApiProperty({ type: String, nullable: true }) last_error: string | null;
+  @ApiProperty() created_at: string;
+  @ApiProperty() updated_at: string;
+  @ApiProperty({ type: [SecretVersionView] }) secret_versions: SecretVersionView[];
+}
+
+export class OAuthClientList {
+  @ApiProperty({ type: [OAuthClientView] }) items: OAuthClientView[];
+}
+
+export class ListOAuthClientsQuery {
+  @ApiPropertyOptional({ example: 'acme' })
+  @IsOptional()
+  @Matches(TENANT_ID_PATTERN)
+  tenant_id?: string;
+}

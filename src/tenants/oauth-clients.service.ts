@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../common/api-error.js';
+import { SecretBox } from '../crypto/secret-box.js';
+import { ClientWithSecrets, OAuthClientsRepository } from './oauth-clients.repository.js';
+import { CreateOAuthClientBody, OAuthClientView } from './oauth-clients.dto.js';
+import { redirectUriProblem } from './redirect-uri.js';
+import { TenantsService } from './tenants.service.js';
+
+/** Where a client secret is sealed: bound to its own secret-version row. */
+export const secretLocation = (rowId: string) => ({
+  table: 'oauth_client_secrets',
+  column: 'secret_sealed',
+  rowId,
+});
+
+function toView({ client, secrets }: ClientWithSecrets): OAuthClientView {
+  return {
+    id: client.id,
+    tenant_id: client.tenantId,
+    client_id: client.clientId,
+    type: client.type,
+    product_id: client.productId,
+    redirect_uri: client.redirectUri,
+    status: client.status,
+    last_error: client.lastError,
+    created_at: client.createdAt.toISOString(),
+    updated_at: client.updatedAt.toISOString(),
+    secret_versions: [...secrets]
+      .sort((a, b) => b.version - a.version)
+      .map((s) => ({
+        version: s.version,
+        client_id: s.clientId,
+        state: s.state,
+        created_at: s.createdAt.toISOString(),
+        retire_after: s.retireAfter?.toISOString() ?? null,
+      })),
+  };
+}
+
+@Injectable()
+export class OAuthClientsService {
+  constructor(
+    private readonly clients: OAuthClientsRepository,
+    private readonly tenants: TenantsService,
+    private readonly box: SecretBox,
+  ) {}
+
+  async create(body: CreateOAuthClientBody): Promise<OAuthClientView> {
+    if (body.redirect_uri !== undefined) {
+      const problem = redirectUriProblem(body.redirect_uri);
+      if (problem)
+        throw ApiError.validation(`redirect_uri ${problem}`, [
+          { field: 'redirect_uri', messages: [problem] },
+        ]);
+    }
+    const tenantId = body.tenant_id ?? null;
+    if (tenantId !== null) await this.tenants.requireExists(tenantId);
+    const secretRowId = randomUUID();
+    const created = await this.clients.createWithFirstSecret(
+      {
+        id: body.id,
+        tenantId,
+        clientId: body.client_id,
+        type: body.type,
+        productId: body.product_id ?? null,
+        redirectUri: body.redirect_uri ?? null,
+      },
+      secretRowId,
+      this.box.seal(body.client_secret, secretLocation(secretRowId)),
+    );
+    if (!created) throw ApiError.conflict(`OAuth client ${body.id} already exists`);
+    return toView(created);
+  }
+
+  async list(tenantId?: string): Promise<OAuthClientView[]> {
+    return (await this.clients.listWithSecrets(tenantId)).map(toView);
+  }
+
+  async get(id: string): Promise<OAuthClientView> {
+    const found = await this.clients.findWithSecrets(id);
+    if (!found) throw ApiError.notFound(`OAuth client ${id}`);
+    return toView(found);
+  }
+}

@@ -1,0 +1,2 @@
+/** The id format of tenants (design.md §6), reused for OAuth client ids and API key tenant lists. */
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;

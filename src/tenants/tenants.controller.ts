@@ -1,0 +1,57 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Audited } from '../audit/audited.interceptor.js';
+import {
+  CreateTenantBody,
+  ListTenantsQuery,
+  TenantDetailView,
+  TenantList,
+  TenantView,
+} from './tenants.dto.js';
+import { TenantsService } from './tenants.service.js';
+
+const byId = { tenant: (c: { params: Record<string, string | undefined> }) => c.params.id };
+
+@ApiTags('tenants')
+@ApiBearerAuth()
+@Controller('v1/tenants')
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: TenantView })
+  @ApiConflictResponse({ description: 'A tenant with this id exists' })
+  @Audited('tenant.create', { tenant: (c) => (typeof c.body.id === 'string' ? c.body.id : null) })
+  create(@Body() body: CreateTenantBody): Promise<TenantView> {
+    return this.tenants.create(body);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: TenantList })
+  list(@Query() q: ListTenantsQuery): Promise<TenantList> {
+    return this.tenants.list(q.limit ?? 100, q.after);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: TenantDetailView })
+  @ApiNotFoundResponse()
+  get(@Param('id') id: string): Promise<TenantDetailView> {
+    return this.tenants.get(id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Deleted, with its OAuth clients and secrets' })
+  @Audited('tenant.delete', byId)
+  delete(@Param('id') id: string): Promise<void> {
+    return this.tenants.delete(id);
+  }
+}

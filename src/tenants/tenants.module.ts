@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { OAuthClientsController } from './oauth-clients.controller.js';
+import { OAuthClientsRepository } from './oauth-clients.repository.js';
+import { OAuthClientsService } from './oauth-clients.service.js';
+import { TenantsController } from './tenants.controller.js';
+import { TenantsRepository } from './tenants.repository.js';
+import { TenantsService } from './tenants.service.js';
+
+@Module({
+  controllers: [TenantsController, OAuthClientsController],
+  providers: [TenantsRepository, TenantsService, OAuthClientsRepository, OAuthClientsService],
+  exports: [TenantsService, OAuthClientsService],
+})
+export class TenantsModule {}

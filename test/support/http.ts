@@ -1,0 +1,41 @@
+export interface HttpResult<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface HttpOptions {
+  key?: string;
+  body?: unknown;
+  /** Sent as-is instead of JSON-encoding `body` (for malformed-input tests). */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/** Calls the API over real HTTP; every response text is also kept in `seen` for leak checks. */
+export function client(baseUrl: string, seen: string[] = []) {
+  return async function call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options: HttpOptions = {},
+  ): Promise<HttpResult<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+    let body: string | undefined = options.rawBody;
+    if (body === undefined && options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const res = await fetch(`${baseUrl}${path}`, { method, headers, body, redirect: 'manual' });
+    const text = await res.text();
+    seen.push(text);
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  };
+}
+
+export type Call = ReturnType<typeof client>;
