@@ -14,6 +14,7 @@ import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
+import { TokenStoreModule } from './token-store/token-store.module.js';
 
 export interface AppRuntime {
   /** The database actually used: `DATABASE_URL`, or the embedded server's URL. */
@@ -39,6 +40,7 @@ export class AppModule {
         AuditModule,
         AuthModule,
         TenantsModule,
+        TokenStoreModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -51,8 +51,7 @@ async function driftSql(ds: DataSource): Promise<{ up: string[]; down: string[] 
   };
 }
 
-function migrationSource(name: string, up: string[], down: string[]): string {
-  const className = `${name}${Date.now()}`;
+function migrationSource(className: string, up: string[], down: string[]): string {
   const lines = (qs: string[]) =>
     qs.map((q) => `    await q.query(\`${q.replace(/[`$\\]/g, '\\$&')}\`);`).join('\n');
   return `import type { MigrationInterface, QueryRunner } from 'typeorm';
@@ -99,8 +98,9 @@ async function main(): Promise<number> {
       console.log('No changes: nothing to generate.');
       return 0;
     }
-    const file = join('src', 'database', 'migrations', `${Date.now()}-${name}.ts`);
-    await writeFile(file, migrationSource(name, drift.up, drift.down));
+    const stamp = Date.now();
+    const file = join('src', 'database', 'migrations', `${stamp}-${name}.ts`);
+    await writeFile(file, migrationSource(`${name}${stamp}`, drift.up, drift.down));
     console.log(`Wrote ${file}: review it, then add it to MIGRATIONS in src/database/migrations/index.ts.`);
     return 0;
   }

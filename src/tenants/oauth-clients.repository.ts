@@ -71,6 +71,23 @@ export class OAuthClientsRepository {
     };
   }
 
+  async findWithActiveSecret(
+    id: string,
+  ): Promise<{ client: OAuthClientEntity; secret: OAuthClientSecretEntity } | undefined> {
+    const client = await this.clients.findOneBy({ id });
+    const secret = client ? await this.secrets.findOneBy({ oauthClientId: id, state: 'active' }) : null;
+    return client && secret ? { client, secret } : undefined;
+  }
+
+  /** Particle answered invalid_client for the active secret: the client is at fault, not each tenant. */
+  async markInvalid(id: string, error: string): Promise<void> {
+    await this.clients.update({ id }, { status: 'invalid', lastError: error });
+  }
+
+  async markActive(id: string): Promise<void> {
+    await this.clients.update({ id, status: 'invalid' }, { status: 'active', lastError: null });
+  }
+
   /** `tenantId` undefined: all clients; null: only shared clients. */
   async listWithSecrets(tenantId?: string | null): Promise<ClientWithSecrets[]> {
     const clients = await this.clients.find({

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../common/api-error.js';
 import { SecretBox } from '../crypto/secret-box.js';
+import type { ClientCredentials } from '../particle/particle.client.js';
 import { ClientWithSecrets, OAuthClientsRepository } from './oauth-clients.repository.js';
 import { CreateOAuthClientBody, OAuthClientView } from './oauth-clients.dto.js';
 import { redirectUriProblem } from './redirect-uri.js';
@@ -38,6 +39,16 @@ function toView({ client, secrets }: ClientWithSecrets): OAuthClientView {
   };
 }
 
+/** What the rest of the broker needs to call Particle as this client (the secret decrypted, in memory only). */
+export interface UsableOAuthClient {
+  id: string;
+  tenantId: string | null;
+  type: 'installed' | 'web';
+  productId: string | null;
+  redirectUri: string | null;
+  credentials: ClientCredentials;
+}
+
 @Injectable()
 export class OAuthClientsService {
   constructor(
@@ -71,6 +82,37 @@ export class OAuthClientsService {
     );
     if (!created) throw ApiError.conflict(`OAuth client ${body.id} already exists`);
     return toView(created);
+  }
+
+  /**
+   * The client a tenant may use: its own or a shared one (tenant_id null), with the active secret opened.
+   * Another tenant's client is reported as not found, so ids of other tenants' apps do not leak.
+   */
+  async usableBy(tenantId: string, id: string): Promise<UsableOAuthClient> {
+    const found = await this.clients.findWithActiveSecret(id);
+    if (!found || (found.client.tenantId !== null && found.client.tenantId !== tenantId)) {
+      throw ApiError.notFound(`OAuth client ${id}`);
+    }
+    const { client, secret } = found;
+    return {
+      id: client.id,
+      tenantId: client.tenantId,
+      type: client.type,
+      productId: client.productId,
+      redirectUri: client.redirectUri,
+      credentials: {
+        clientId: secret.clientId,
+        clientSecret: this.box.open(secret.secretSealed, secretLocation(secret.id)),
+      },
+    };
+  }
+
+  async recordInvalid(id: string, description: string): Promise<void> {
+    await this.clients.markInvalid(id, description.slice(0, 500));
+  }
+
+  async recordWorking(id: string): Promise<void> {
+    await this.clients.markActive(id);
   }
 
   async list(tenantId?: string): Promise<OAuthClientView[]> {

@@ -50,8 +50,9 @@ export class TenantsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted, with its OAuth clients and secrets' })
-  @Audited('tenant.delete', byId)
-  delete(@Param('id') id: string): Promise<void> {
+  @Audited('tenant.delete', { ...byId, details: (c) => ({ ...c.result }) })
+  delete(@Param('id') id: string): Promise<{ credentials_erased: number; revocation_failures: number }> {
+    // 204 sends no body; the counts only feed the audit row.
     return this.tenants.delete(id);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error.js';
+import { CredentialsService } from '../token-store/credentials.service.js';
 import { TenantEntity } from './tenant.entity.js';
 import { TenantsRepository } from './tenants.repository.js';
 import { CreateTenantBody, TenantDetailView, TenantList, TenantView } from './tenants.dto.js';
@@ -15,7 +16,10 @@ function toView(t: TenantEntity): TenantView {
 
 @Injectable()
 export class TenantsService {
-  constructor(private readonly tenants: TenantsRepository) {}
+  constructor(
+    private readonly tenants: TenantsRepository,
+    private readonly credentials: CredentialsService,
+  ) {}
 
   async create(body: CreateTenantBody): Promise<TenantView> {
     const created = await this.tenants.insertIfAbsent(body.id, body.name);
@@ -32,8 +36,21 @@ export class TenantsService {
   async get(id: string): Promise<TenantDetailView> {
     const tenant = await this.tenants.findById(id);
     if (!tenant) throw ApiError.notFound(`Tenant ${id}`);
-    // Credential summaries arrive with the credentials module (issue 4).
-    return { ...toView(tenant), credentials: [] };
+    const credentials = await this.credentials.list(id);
+    return {
+      ...toView(tenant),
+      credentials: credentials.map((c) => ({
+        id: c.id,
+        kind: c.kind,
+        status: c.status,
+        access_expires_at: c.access_expires_at,
+      })),
+    };
+  }
+
+  async credentialsOf(id: string) {
+    await this.requireExists(id);
+    return this.credentials.list(id);
   }
 
   async requireExists(id: string): Promise<void> {
@@ -41,10 +58,13 @@ export class TenantsService {
   }
 
   /**
-   * Removes the tenant and, by cascade, its OAuth clients and their sealed secrets. Revoking its tokens at
-   * Particle first is the credentials module's job (issue 4) and will be called from here.
+   * Revokes the tenant's tokens at Particle where possible and erases its credentials, then removes the
+   * tenant and, by cascade, its OAuth clients and their sealed secrets.
    */
-  async delete(id: string): Promise<void> {
+  async delete(id: string): Promise<{ credentials_erased: number; revocation_failures: number }> {
+    await this.requireExists(id);
+    const { erased, revocationFailures } = await this.credentials.revokeAndEraseAllForTenant(id);
     if (!(await this.tenants.deleteById(id))) throw ApiError.notFound(`Tenant ${id}`);
+    return { credentials_erased: erased, revocation_failures: revocationFailures };
   }
 }

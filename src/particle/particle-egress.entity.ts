@@ -1,0 +1,37 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * The token-endpoint budget and failure breaker of one egress IP (particle-cloud.md §0.3, §10), shared by
+ * every replica behind it. One row, `default`, until replicas learn which egress IP they use.
+ */
+@Entity('particle_egress')
+export class ParticleEgressEntity {
+  @PrimaryColumn({ type: 'text' })
+  id: string;
+
+  /** Admission times of token calls in the last 5 minutes; at most the budget, trimmed on every write. */
+  @Column({ name: 'call_times', type: 'timestamptz', array: true, default: '{}' })
+  callTimes: Date[];
+
+  /**
+   * One lease per admitted token call whose outcome is not recorded yet (its expiry: the HTTP timeout
+   * plus a grace). Calls in flight may all fail, so they count against the lockout margin; a lease that
+   * expires unreported (a replica died mid-call) counts as a failure, as Particle may have seen one.
+   */
+  @Column({ name: 'in_flight_until', type: 'timestamptz', array: true, default: '{}' })
+  inFlightUntil: Date[];
+
+  @Column({ name: 'consecutive_failures', type: 'integer', default: 0 })
+  consecutiveFailures: number;
+
+  /** Set while the breaker is open: when it last (re)opened, i.e. the last counted failure. */
+  @Column({ name: 'opened_at', type: 'timestamptz', nullable: true })
+  openedAt: Date | null;
+
+  /** While open: no call before this instant; during a half-open probe: until the probe must have ended. */
+  @Column({ name: 'retry_at', type: 'timestamptz', nullable: true })
+  retryAt: Date | null;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt: Date;
+}

@@ -1,0 +1,352 @@
+import { HttpService } from '@nestjs/axios';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isAxiosError, type AxiosRequestConfig } from 'axios';
+import { performance } from 'node:perf_hooks';
+import { firstValueFrom } from 'rxjs';
+import { Clock } from '../common/clock.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import {
+  classifyFailedAnswer,
+  HttpAnswer,
+  isParticleError,
+  jsonObjectOf,
+  nonEmptyString,
+  unanswered,
+  UnavailableError,
+} from './particle.errors.js';
+import { ParticleEndpoint, ParticleMetrics } from './particle.metrics.js';
+import { EgressPermit, TokenEndpointGuard } from './token-endpoint-guard.js';
+
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** The grants of `POST /oauth/token` the broker uses (particle-cloud.md §2.2). */
+export type TokenGrant =
+  | { type: 'password'; username: string; password: string; expiresIn?: number }
+  | { type: 'mfa_otp'; mfaToken: string; otp: string }
+  | { type: 'client_credentials'; scope?: string; expiresIn?: number }
+  | { type: 'refresh_token'; refreshToken: string }
+  | { type: 'authorization_code'; code: string; redirectUri: string };
+
+export interface TokenSet {
+  accessToken: string;
+  refreshToken: string | null;
+  /** Null: the token never expires (Particle sent no `expires_in`, or 0). */
+  expiresAt: Date | null;
+  scope: string | null;
+}
+
+export interface CurrentToken {
+  expiresAt: Date | null;
+  clientId: string | null;
+}
+
+export interface NewOAuthClient {
+  /** Product id or slug; absent: a user-level client. */
+  productId?: string;
+  name: string;
+  type: 'installed' | 'web';
+  redirectUri?: string;
+  scope?: string;
+}
+
+export interface CreatedOAuthClient {
+  clientId: string;
+  /** Shown by Particle this once only (§7). */
+  secret: string;
+  name: string;
+  type: 'installed' | 'web';
+  redirectUri: string | null;
+}
+
+type Request = AxiosRequestConfig & { method: string; url: string };
+
+/** Axios's codes for its own timeout and for an aborted request (our AbortSignal timeout). */
+const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
+
+const is2xx = (status: number): boolean => status >= 200 && status < 300;
+
+/** `{key: value}` when the value is given, else nothing: optional fields are left out, not sent empty. */
+function optional(key: string, value: string | number | undefined): Record<string, string> {
+  return value === undefined ? {} : { [key]: String(value) };
+}
+
+function grantForm(grant: TokenGrant): Record<string, string> {
+  switch (grant.type) {
+    case 'password':
+      return {
+        grant_type: 'password',
+        username: grant.username,
+        password: grant.password,
+        ...optional('expires_in', grant.expiresIn),
+      };
+    case 'mfa_otp':
+      // §2.3: the lifetime asked for at the password step carries over; nothing to send here.
+      return { grant_type: 'urn:custom:mfa-otp', mfa_token: grant.mfaToken, otp: grant.otp };
+    case 'client_credentials':
+      return {
+        grant_type: 'client_credentials',
+        ...optional('scope', grant.scope),
+        ...optional('expires_in', grant.expiresIn),
+      };
+    case 'refresh_token':
+      return { grant_type: 'refresh_token', refresh_token: grant.refreshToken };
+    case 'authorization_code':
+      return { grant_type: 'authorization_code', code: grant.code, redirect_uri: grant.redirectUri };
+  }
+}
+
+/**
+ * The only code that talks HTTP to Particle. Every answer becomes a typed result or a typed
+ * `ParticleError`; token calls pass the shared token-endpoint guard. Logs carry method, path, status,
+ * duration and error kind only: never bodies, tokens, secrets, passwords or OTPs.
+ */
+@Injectable()
+export class ParticleClient {
+  private readonly logger = new Logger(ParticleClient.name);
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly http: HttpService,
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly guard: TokenEndpointGuard,
+    private readonly clock: Clock,
+    private readonly metrics: ParticleMetrics,
+  ) {
+    this.timeoutMs = config.particle.timeoutMs;
+  }
+
+  /** `POST /oauth/token`, form-encoded, client authenticated by HTTP Basic. Never retried. */
+  async token(client: ClientCredentials, grant: TokenGrant): Promise<TokenSet> {
+    const permit = await this.guard.acquire();
+    // The expiry is counted from before the request left, so it can only err on the early side.
+    const sentAt = this.clock.now();
+    let answered2xx = false;
+    try {
+      return await this.call(
+        'token',
+        {
+          method: 'POST',
+          url: '/oauth/token',
+          data: new URLSearchParams(grantForm(grant)).toString(),
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+          auth: { username: client.clientId, password: client.clientSecret },
+        },
+        (answer) => {
+          answered2xx = is2xx(answer.status);
+          return this.tokenSetOf(answer, sentAt);
+        },
+      );
+    } finally {
+      await this.recordOutcome(answered2xx, permit);
+    }
+  }
+
+  /** `GET /v1/access_tokens/current`: the cheap validity probe (§6, §12); any 401 is `invalid_token`. */
+  async currentToken(accessToken: string): Promise<CurrentToken> {
+    return this.call(
+      'current',
+      { method: 'GET', url: '/v1/access_tokens/current', headers: this.bearer(accessToken) },
+      (answer) => {
+        const json = this.successJson(answer);
+        const expiresAt = json.expires_at ?? null;
+        const parsed = typeof expiresAt === 'string' ? new Date(expiresAt) : null;
+        if (expiresAt !== null && (parsed === null || Number.isNaN(parsed.getTime()))) {
+          throw new UnavailableError({
+            status: answer.status,
+            description: 'Particle sent an unreadable expires_at',
+          });
+        }
+        // §6 / §15: the docs say `client`, the SDK `client_id`.
+        return {
+          expiresAt: parsed,
+          clientId: nonEmptyString(json.client_id) ?? nonEmptyString(json.client) ?? null,
+        };
+      },
+    );
+  }
+
+  /** `DELETE /v1/access_tokens/current`; a 401 means the token is already dead, which is the goal. */
+  async revokeCurrent(accessToken: string): Promise<void> {
+    await this.call(
+      'revoke',
+      { method: 'DELETE', url: '/v1/access_tokens/current', headers: this.bearer(accessToken) },
+      (answer) => this.expectSuccess(answer, 401),
+    );
+  }
+
+  /** Creates an OAuth client (§7); the secret in the result is the only copy there will ever be. */
+  async createClient(bearer: string, spec: NewOAuthClient): Promise<CreatedOAuthClient> {
+    const body = {
+      name: spec.name,
+      type: spec.type,
+      ...optional('redirect_uri', spec.redirectUri),
+      ...optional('scope', spec.scope),
+    };
+    return this.call(
+      'clients',
+      {
+        method: 'POST',
+        url: this.clientsPath(spec.productId),
+        data: JSON.stringify(body),
+        headers: { ...this.bearer(bearer), 'Content-Type': 'application/json' },
+      },
+      (answer) => {
+        const created = this.successJson(answer).client;
+        const client =
+          typeof created === 'object' && created !== null ? (created as Record<string, unknown>) : {};
+        const clientId = nonEmptyString(client.id);
+        const secret = nonEmptyString(client.secret);
+        if (!clientId || !secret) {
+          throw new UnavailableError({
+            status: answer.status,
+            description: `Particle created a client but its answer lacks the ${clientId ? 'secret' : 'id'}; it may need deleting by hand`,
+          });
+        }
+        const type = client.type === 'web' || client.type === 'installed' ? client.type : spec.type;
+        return {
+          clientId,
+          secret,
+          name: nonEmptyString(client.name) ?? spec.name,
+          type,
+          redirectUri: nonEmptyString(client.redirect_uri) ?? null,
+        };
+      },
+    );
+  }
+
+  /** Deletes an OAuth client; 404 means it is already gone, which is the goal. */
+  async deleteClient(bearer: string, target: { productId?: string; clientId: string }): Promise<void> {
+    await this.call(
+      'clients',
+      {
+        method: 'DELETE',
+        url: `${this.clientsPath(target.productId)}/${encodeURIComponent(target.clientId)}`,
+        headers: this.bearer(bearer),
+      },
+      (answer) => this.expectSuccess(answer, 404),
+    );
+  }
+
+  private clientsPath(productId: string | undefined): string {
+    return productId === undefined ? '/v1/clients' : `/v1/products/${encodeURIComponent(productId)}/clients`;
+  }
+
+  private bearer(token: string): Record<string, string> {
+    // §11: the header is the only non-deprecated way to present a token.
+    return { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+  }
+
+  private tokenSetOf(answer: HttpAnswer, sentAt: Date): TokenSet {
+    const json = this.successJson(answer);
+    const accessToken = nonEmptyString(json.access_token);
+    const expiresIn = json.expires_in ?? 0;
+    const seconds = typeof expiresIn === 'string' && /^\d+$/.test(expiresIn) ? Number(expiresIn) : expiresIn;
+    if (!accessToken || typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
+      throw new UnavailableError({
+        status: answer.status,
+        description: 'Particle sent an unreadable token answer',
+      });
+    }
+    return {
+      accessToken,
+      refreshToken: nonEmptyString(json.refresh_token) ?? null,
+      // §2.4: a missing or zero expires_in means the token never expires.
+      expiresAt: seconds === 0 ? null : new Date(sentAt.getTime() + seconds * 1000),
+      scope: nonEmptyString(json.scope) ?? null,
+    };
+  }
+
+  /** `alsoFine`: the status that already means what the call wanted (e.g. gone means deleted). */
+  private expectSuccess(answer: HttpAnswer, alsoFine: number): void {
+    if (!is2xx(answer.status) && answer.status !== alsoFine)
+      throw classifyFailedAnswer(answer, this.clock.now());
+  }
+
+  /** The JSON object of a 2xx answer; throws the typed error of any other answer. */
+  private successJson(answer: HttpAnswer): Record<string, unknown> {
+    if (!is2xx(answer.status)) throw classifyFailedAnswer(answer, this.clock.now());
+    const json = jsonObjectOf(answer.body);
+    if (!json)
+      throw new UnavailableError({ status: answer.status, description: 'Particle answered without JSON' });
+    return json;
+  }
+
+  /** Sends, interprets, then logs and counts the outcome: 'ok' or the error kind. */
+  private async call<T>(
+    endpoint: ParticleEndpoint,
+    request: Request,
+    interpret: (answer: HttpAnswer) => T,
+  ): Promise<T> {
+    // Durations are measurements, not logic, so they use the monotonic clock rather than `Clock`.
+    const started = performance.now();
+    const call = `${request.method} ${request.url}`;
+    let status: number | undefined;
+    try {
+      const answer = await this.send(request);
+      status = answer.status;
+      const result = interpret(answer);
+      this.observe(endpoint, call, started, status);
+      return result;
+    } catch (err) {
+      this.observe(endpoint, call, started, status, isParticleError(err) ? err.kind : 'error');
+      throw err;
+    }
+  }
+
+  private async send(request: Request): Promise<HttpAnswer> {
+    // Axios's own timeout does not cover every phase (e.g. a hung connect); the signal does.
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    try {
+      const res = await firstValueFrom(
+        this.http.request<unknown>({
+          ...request,
+          signal,
+          // Raw text: Particle always answers JSON, so a body that does not parse is a proxy's page.
+          responseType: 'text',
+          transformResponse: [(data: unknown) => data],
+        }),
+      );
+      const retryAfter: unknown = res.headers['retry-after'];
+      return {
+        status: res.status,
+        headers: { 'retry-after': retryAfter },
+        body: typeof res.data === 'string' ? res.data : '',
+      };
+    } catch (err) {
+      if (!isAxiosError(err) && !signal.aborted) throw err;
+      // The axios error is dropped on purpose: its config holds the Authorization header and the body.
+      const code = isAxiosError(err) ? err.code : undefined;
+      throw unanswered(signal.aborted || TIMEOUT_CODES.has(code ?? ''), this.timeoutMs, code);
+    }
+  }
+
+  private async recordOutcome(success: boolean, permit: EgressPermit): Promise<void> {
+    try {
+      await this.guard.recordOutcome(success, permit);
+    } catch (err) {
+      // Keep the call's own result: the unreleased lease expires and is then counted as a failure,
+      // which errs on the safe side of Particle's lockout.
+      this.logger.error(
+        `Could not record a token-endpoint outcome: ${err instanceof Error ? err.message : 'unknown error'}`,
+      );
+    }
+  }
+
+  private observe(
+    endpoint: ParticleEndpoint,
+    call: string,
+    started: number,
+    status?: number,
+    outcome = 'ok',
+  ): void {
+    const seconds = (performance.now() - started) / 1000;
+    this.metrics.observeRequest(endpoint, outcome, seconds);
+    const line = `Particle ${call} -> ${status ?? 'no answer'} ${outcome} in ${Math.round(seconds * 1000)} ms`;
+    if (outcome === 'ok') this.logger.debug(line);
+    else this.logger.warn(line);
+  }
+}

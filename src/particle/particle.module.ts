@@ -1,0 +1,31 @@
+import { HttpModule } from '@nestjs/axios';
+import { Module } from '@nestjs/common';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { ParticleEgressRepository } from './particle-egress.repository.js';
+import { ParticleClient } from './particle.client.js';
+import { ParticleMetrics } from './particle.metrics.js';
+import { TokenEndpointGuard } from './token-endpoint-guard.js';
+
+/**
+ * Particle's HTTP client and the token-endpoint guard. Relies on the app's global providers:
+ * `APP_CONFIG`, `Clock`, `MetricsService` and the TypeORM `DataSource`.
+ */
+@Module({
+  imports: [
+    HttpModule.registerAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        baseURL: config.particle.apiUrl,
+        timeout: config.particle.timeoutMs,
+        // Particle's API never redirects; following one could replay a login to another host.
+        maxRedirects: 0,
+        // Every status is an answer to classify, not an exception thrown by axios.
+        validateStatus: () => true,
+      }),
+    }),
+  ],
+  providers: [ParticleClient, TokenEndpointGuard, ParticleEgressRepository, ParticleMetrics],
+  exports: [ParticleClient, TokenEndpointGuard],
+})
+export class ParticleModule {}

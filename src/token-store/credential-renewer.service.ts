@@ -1,0 +1,136 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { SecretBox } from '../crypto/secret-box.js';
+import { ParticleClient, TokenSet } from '../particle/particle.client.js';
+import { isParticleError, isTransient, ParticleError } from '../particle/particle.errors.js';
+import {
+  canRenew,
+  nextAttemptAfterIssue,
+  REFRESH_TOKEN_LIFETIME_MS,
+  retryAfterFailure,
+} from '../refresh-scheduler/renewal-policy.js';
+import { OAuthClientsService } from '../tenants/oauth-clients.service.js';
+import { CredentialEntity } from './credential.entity.js';
+import { credentialLocation } from './credential-seal.js';
+import { FailureUpdate, RenewedTokens } from './credentials.repository.js';
+
+/** The credential cannot be renewed without a person (wrong kind, or its client moved on). */
+export class NotRenewableError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'NotRenewableError';
+  }
+}
+
+export interface Renewal {
+  tokens: TokenSet;
+  sealed: RenewedTokens;
+}
+
+/**
+ * How each renewable kind gets fresh tokens (design.md §4): client_credentials re-mint, authorization_code
+ * refresh with the newest refresh token and the client that issued it. Shared by callers waiting for a
+ * token and by the scheduler, so both renew the same way.
+ */
+@Injectable()
+export class CredentialRenewer {
+  constructor(
+    private readonly oauthClients: OAuthClientsService,
+    private readonly particle: ParticleClient,
+    private readonly box: SecretBox,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async renew(c: CredentialEntity): Promise<Renewal> {
+    if (!canRenew(c.kind) || !c.oauthClientId)
+      throw new NotRenewableError(`${c.kind} credentials cannot be renewed`);
+    const client = await this.oauthClients.usableBy(c.tenantId, c.oauthClientId);
+    let tokens: TokenSet;
+    if (c.kind === 'client_credentials') {
+      tokens = await this.particle.token(client.credentials, {
+        type: 'client_credentials',
+        expiresIn: this.config.tokenTtlSeconds,
+        ...(c.scope ? { scope: c.scope } : {}),
+      });
+    } else {
+      if (!c.refreshTokenSealed) throw new NotRenewableError('no refresh token is stored');
+      // Refresh tokens only work with the client that issued them (particle-cloud.md §0.5).
+      if (c.issuerClientId && c.issuerClientId !== client.credentials.clientId) {
+        throw new NotRenewableError('the OAuth client changed since this token was issued: connect again');
+      }
+      const refreshToken = this.box.open(
+        c.refreshTokenSealed,
+        credentialLocation(c.id, 'refresh_token_sealed'),
+      );
+      tokens = await this.particle.token(client.credentials, { type: 'refresh_token', refreshToken });
+    }
+    await this.oauthClients.recordWorking(client.id);
+    return { tokens, sealed: this.seal(c, tokens, client.credentials.clientId) };
+  }
+
+  private seal(c: CredentialEntity, tokens: TokenSet, issuerClientId: string): RenewedTokens {
+    const now = this.clock.now();
+    const keepsRefresh = c.kind === 'authorization_code';
+    // Always store the newest refresh token: Particle may revoke the old one on use (§5).
+    const refresh = keepsRefresh && tokens.refreshToken ? tokens.refreshToken : null;
+    const refreshExpiresAt = refresh ? new Date(now.getTime() + REFRESH_TOKEN_LIFETIME_MS) : null;
+    return {
+      accessTokenSealed: this.box.seal(tokens.accessToken, credentialLocation(c.id, 'access_token_sealed')),
+      ...(keepsRefresh && refresh
+        ? {
+            refreshTokenSealed: this.box.seal(refresh, credentialLocation(c.id, 'refresh_token_sealed')),
+            refreshExpiresAt,
+          }
+        : {}),
+      accessExpiresAt: tokens.expiresAt,
+      issuerClientId,
+      renewedAt: now,
+      nextAttemptAt: nextAttemptAfterIssue(
+        c.kind,
+        now,
+        tokens.expiresAt,
+        keepsRefresh ? (refreshExpiresAt ?? c.refreshExpiresAt) : null,
+        this.config.refresh.leadSeconds,
+      ),
+    };
+  }
+
+  /**
+   * What a failed renewal means for the credential (design.md §4): Particle refusing the grant or token
+   * needs a person (never retried); a refused client marks the client; outages back off. Local refusals
+   * (budget, breaker) are not the credential's fault and leave it untouched (undefined).
+   */
+  async failureFor(c: CredentialEntity, err: unknown): Promise<FailureUpdate | undefined> {
+    const now = this.clock.now();
+    if (err instanceof NotRenewableError)
+      return { status: 'needs_reauth', lastError: err.reason, nextAttemptAt: null };
+    if (!isParticleError(err)) {
+      return {
+        status: 'failing',
+        lastError: 'internal error',
+        nextAttemptAt: retryAfterFailure(c.failureCount + 1, now),
+      };
+    }
+    const e: ParticleError = err;
+    if (e.kind === 'budget_exhausted' || e.kind === 'breaker_open') return undefined;
+    if (isTransient(e)) {
+      return {
+        status: 'failing',
+        lastError: `${e.kind}: ${e.description}`,
+        nextAttemptAt: retryAfterFailure(c.failureCount + 1, now),
+      };
+    }
+    if (e.kind === 'invalid_client' && c.oauthClientId) {
+      await this.oauthClients.recordInvalid(c.oauthClientId, e.description);
+      return {
+        status: 'failing',
+        lastError: `invalid_client: ${e.description}`,
+        nextAttemptAt: retryAfterFailure(c.failureCount + 1, now),
+      };
+    }
+    return { status: 'needs_reauth', lastError: `${e.kind}: ${e.description}`, nextAttemptAt: null };
+  }
+}

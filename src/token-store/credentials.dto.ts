@@ -1,0 +1,110 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+import { TENANT_ID_PATTERN } from '../tenants/tenant-id.js';
+
+const KINDS = ['client_credentials', 'password', 'token'] as const;
+const is =
+  (...kinds: string[]) =>
+  (o: CreateCredentialBody) =>
+    kinds.includes(o.kind);
+
+/** One body for every kind (design.md §6); which fields apply depends on `kind`. */
+export class CreateCredentialBody {
+  @ApiProperty({ enum: KINDS, description: '`authorization_code` credentials come from a connect session' })
+  @IsIn(KINDS)
+  kind: (typeof KINDS)[number];
+
+  @ApiPropertyOptional({
+    example: 'acme-fleet',
+    description: 'client_credentials (required), password (optional)',
+  })
+  @ValidateIf((o: CreateCredentialBody) => o.kind === 'client_credentials' || o.oauth_client_id !== undefined)
+  @Matches(TENANT_ID_PATTERN)
+  oauth_client_id?: string;
+
+  @ApiPropertyOptional({
+    example: 'customer=jane@example.com',
+    description: 'client_credentials: a customer scope',
+  })
+  @IsOptional()
+  @ValidateIf(is('client_credentials'))
+  @Matches(/^customer=[^\s]{1,254}$/, { message: 'scope must be customer=<email or id>' })
+  scope?: string;
+
+  @ApiPropertyOptional({ example: 'ops@acme.com', description: 'password' })
+  @ValidateIf(is('password'))
+  @IsString()
+  @MinLength(1)
+  @MaxLength(254)
+  username?: string;
+
+  @ApiPropertyOptional({ writeOnly: true, description: 'password: used once for the login, never stored' })
+  @ValidateIf(is('password'))
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  password?: string;
+
+  @ApiPropertyOptional({
+    example: 7776000,
+    description: 'password: token lifetime asked of Particle (0 = never expires)',
+  })
+  @IsOptional()
+  @ValidateIf(is('password'))
+  @IsInt()
+  @Min(0)
+  @Max(10 * 365 * 24 * 3600)
+  expires_in?: number;
+
+  @ApiPropertyOptional({ writeOnly: true, description: 'token: an existing Particle access token to import' })
+  @ValidateIf(is('token'))
+  @IsString()
+  @Matches(/^[A-Za-z0-9._~+/=-]{8,512}$/, { message: 'access_token is not a token' })
+  access_token?: string;
+}
+
+export class MfaBody {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  challenge_id: string;
+
+  @ApiProperty({ example: '123456', writeOnly: true })
+  @Matches(/^[0-9A-Za-z]{4,16}$/, { message: 'otp must be the code from the authenticator app' })
+  otp: string;
+}
+
+export class CredentialView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'acme' }) tenant_id: string;
+  @ApiProperty({ enum: ['client_credentials', 'authorization_code', 'password', 'token'] }) kind: string;
+  @ApiProperty({ enum: ['active', 'expiring', 'needs_reauth', 'failing', 'revoked'] }) status: string;
+  @ApiProperty({ type: String, nullable: true }) scope: string | null;
+  @ApiProperty({ type: String, nullable: true }) oauth_client_id: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'null: never expires' }) access_expires_at:
+    string | null;
+  @ApiProperty({ type: String, nullable: true }) refresh_expires_at: string | null;
+  @ApiProperty({ type: String, nullable: true }) last_renewed_at: string | null;
+  @ApiProperty({ type: String, nullable: true }) last_error: string | null;
+}
+
+export class CredentialList {
+  @ApiProperty({ type: [CredentialView] }) items: CredentialView[];
+}
+
+export class MfaRequiredView {
+  @ApiProperty({ enum: ['mfa_required'] }) status: 'mfa_required';
+  @ApiProperty({ format: 'uuid' }) challenge_id: string;
+  @ApiProperty() expires_at: string;
+}

@@ -1,0 +1,136 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../common/api-error.js';
+import { Clock } from '../common/clock.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { SecretBox } from '../crypto/secret-box.js';
+import { ParticleClient, TokenSet } from '../particle/particle.client.js';
+import { isParticleError } from '../particle/particle.errors.js';
+import { nextAttemptAfterIssue, REFRESH_TOKEN_LIFETIME_MS } from '../refresh-scheduler/renewal-policy.js';
+import { CredentialEntity, CredentialKind } from './credential.entity.js';
+import { credentialLocation } from './credential-seal.js';
+import { CredentialsRepository } from './credentials.repository.js';
+import { CredentialView } from './credentials.dto.js';
+
+export interface IssuedCredential {
+  tenantId: string;
+  kind: CredentialKind;
+  oauthClientId: string | null;
+  issuerClientId: string | null;
+  scope: string | null;
+  username: string | null;
+  tokens: TokenSet;
+  /** client_credentials never use refresh tokens (they re-mint), so theirs is not kept at all. */
+  keepRefreshToken: boolean;
+}
+
+export function toCredentialView(c: CredentialEntity): CredentialView {
+  return {
+    id: c.id,
+    tenant_id: c.tenantId,
+    kind: c.kind,
+    status: c.status,
+    scope: c.scope,
+    oauth_client_id: c.oauthClientId,
+    access_expires_at: c.accessExpiresAt?.toISOString() ?? null,
+    refresh_expires_at: c.refreshExpiresAt?.toISOString() ?? null,
+    last_renewed_at: c.lastRenewedAt?.toISOString() ?? null,
+    last_error: c.lastError,
+  };
+}
+
+/** Stored credentials: creating them from issued tokens, listing, and revoking. */
+@Injectable()
+export class CredentialsService {
+  private readonly logger = new Logger(CredentialsService.name);
+
+  constructor(
+    private readonly credentials: CredentialsRepository,
+    private readonly box: SecretBox,
+    private readonly particle: ParticleClient,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async store(issued: IssuedCredential): Promise<CredentialView> {
+    const id = randomUUID();
+    const now = this.clock.now();
+    const refresh = issued.keepRefreshToken ? issued.tokens.refreshToken : null;
+    const refreshExpiresAt = refresh ? new Date(now.getTime() + REFRESH_TOKEN_LIFETIME_MS) : null;
+    const saved = await this.credentials.insert({
+      id,
+      tenantId: issued.tenantId,
+      kind: issued.kind,
+      oauthClientId: issued.oauthClientId,
+      issuerClientId: issued.issuerClientId,
+      scope: issued.scope,
+      username: issued.username,
+      accessTokenSealed: this.box.seal(
+        issued.tokens.accessToken,
+        credentialLocation(id, 'access_token_sealed'),
+      ),
+      refreshTokenSealed: refresh
+        ? this.box.seal(refresh, credentialLocation(id, 'refresh_token_sealed'))
+        : null,
+      accessExpiresAt: issued.tokens.expiresAt,
+      refreshExpiresAt,
+      lastRenewedAt: now,
+      nextAttemptAt: nextAttemptAfterIssue(
+        issued.kind,
+        now,
+        issued.tokens.expiresAt,
+        refreshExpiresAt,
+        this.config.refresh.leadSeconds,
+      ),
+    });
+    return toCredentialView(saved);
+  }
+
+  async list(tenantId: string): Promise<CredentialView[]> {
+    return (await this.credentials.listForTenant(tenantId)).map(toCredentialView);
+  }
+
+  /**
+   * Revokes the access token at Particle, then erases the credential whatever Particle said: a failed
+   * revocation is reported (and audited by the caller) but never keeps a secret alive.
+   */
+  async revokeAndErase(tenantId: string, id: string): Promise<{ revokedAtParticle: boolean }> {
+    const credential = await this.credentials.findForTenant(tenantId, id);
+    if (!credential) throw ApiError.notFound(`Credential ${id}`);
+    return this.eraseOne(credential);
+  }
+
+  async revokeAndEraseAllForTenant(
+    tenantId: string,
+  ): Promise<{ erased: number; revocationFailures: number }> {
+    let revocationFailures = 0;
+    const all = await this.credentials.listForTenant(tenantId);
+    for (const credential of all) {
+      if (!(await this.eraseOne(credential)).revokedAtParticle) revocationFailures++;
+    }
+    return { erased: all.length, revocationFailures };
+  }
+
+  private async eraseOne(credential: CredentialEntity): Promise<{ revokedAtParticle: boolean }> {
+    let revokedAtParticle = true;
+    if (credential.accessTokenSealed) {
+      try {
+        const token = this.box.open(
+          credential.accessTokenSealed,
+          credentialLocation(credential.id, 'access_token_sealed'),
+        );
+        await this.particle.revokeCurrent(token);
+      } catch (err) {
+        revokedAtParticle = false;
+        const kind = isParticleError(err) ? err.kind : 'local';
+        this.logger.warn(
+          { credentialId: credential.id, error: kind },
+          'revocation at Particle failed; erasing anyway',
+        );
+      }
+    }
+    await this.credentials.deleteById(credential.id);
+    return { revokedAtParticle };
+  }
+}
