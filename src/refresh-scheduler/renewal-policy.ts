@@ -9,18 +9,25 @@ export function canRenew(kind: CredentialKind): boolean {
   return kind === 'client_credentials' || kind === 'authorization_code';
 }
 
+/** Customer tokens are minted when a caller asks: renewing thousands ahead of need would eat the budget. */
+export function isOnDemandOnly(scope: string | null): boolean {
+  return scope?.startsWith('customer=') ?? false;
+}
+
 /**
  * When the scheduler should next look at a credential that was just (re)issued: renewable ones
  * `leadSeconds` before the access token (or the refresh token) runs out; the others at the next periodic
- * check or when they enter the lead window, whichever is first.
+ * check or when they enter the lead window, whichever is first; customer tokens never (null).
  */
 export function nextAttemptAfterIssue(
   kind: CredentialKind,
+  scope: string | null,
   now: Date,
   accessExpiresAt: Date | null,
   refreshExpiresAt: Date | null,
   leadSeconds: number,
-): Date {
+): Date | null {
+  if (isOnDemandOnly(scope)) return null;
   const lead = leadSeconds * 1000;
   const deadlines = [accessExpiresAt, kind === 'authorization_code' ? refreshExpiresAt : null]
     .filter((d): d is Date => d !== null)

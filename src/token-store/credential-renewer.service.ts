@@ -90,6 +90,7 @@ export class CredentialRenewer {
       renewedAt: now,
       nextAttemptAt: nextAttemptAfterIssue(
         c.kind,
+        c.scope,
         now,
         tokens.expiresAt,
         keepsRefresh ? (refreshExpiresAt ?? c.refreshExpiresAt) : null,

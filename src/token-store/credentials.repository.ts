@@ -17,7 +17,7 @@ export interface NewCredential {
   accessExpiresAt: Date | null;
   refreshExpiresAt: Date | null;
   lastRenewedAt: Date;
-  nextAttemptAt: Date;
+  nextAttemptAt: Date | null;
 }
 
 export interface RenewedTokens {
@@ -28,7 +28,7 @@ export interface RenewedTokens {
   refreshExpiresAt?: Date | null;
   issuerClientId: string | null;
   renewedAt: Date;
-  nextAttemptAt: Date;
+  nextAttemptAt: Date | null;
 }
 
 export interface FailureUpdate {
@@ -62,6 +62,40 @@ export class CredentialsRepository {
       });
       await notifyChanged(em, c.tenantId);
       return em.findOneByOrFail(CredentialEntity, { id: c.id });
+    });
+  }
+
+  /**
+   * The tenant's credential for one customer, created without a token when missing (the first caller's
+   * renewal then mints it under the row lock). The unique index makes concurrent creators share one row.
+   */
+  async ensureCustomerCredential(
+    base: CredentialEntity,
+    scope: string,
+    id: string,
+  ): Promise<CredentialEntity> {
+    await this.repo
+      .createQueryBuilder()
+      .insert()
+      .values({
+        id,
+        tenantId: base.tenantId,
+        kind: 'client_credentials',
+        oauthClientId: base.oauthClientId,
+        issuerClientId: base.issuerClientId,
+        scope,
+        status: 'active',
+        failureCount: 0,
+        version: 1,
+        nextAttemptAt: null,
+      })
+      .orIgnore()
+      .execute();
+    return this.repo.findOneByOrFail({
+      tenantId: base.tenantId,
+      oauthClientId: base.oauthClientId ?? '',
+      kind: 'client_credentials',
+      scope,
     });
   }
 

@@ -78,6 +78,7 @@ export class CredentialsService {
       lastRenewedAt: now,
       nextAttemptAt: nextAttemptAfterIssue(
         issued.kind,
+        issued.scope,
         now,
         issued.tokens.expiresAt,
         refreshExpiresAt,

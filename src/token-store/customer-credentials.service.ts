@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../common/api-error.js';
+import { chooseDefault } from './credential-choice.js';
+import { CredentialEntity } from './credential.entity.js';
+import { CredentialsRepository } from './credentials.repository.js';
+
+/**
+ * Customer-scoped tokens (`scope=customer=<email>`, particle-cloud.md §8) come from the tenant's product
+ * client. Each customer gets its own credential row, so its token is cached, shared by every replica and
+ * minted once, like any other credential, but only when a caller asks (never by the scheduler).
+ */
+@Injectable()
+export class CustomerCredentials {
+  constructor(private readonly credentials: CredentialsRepository) {}
+
+  async forCustomer(tenantId: string, customer: string): Promise<CredentialEntity> {
+    const all = await this.credentials.listForTenant(tenantId);
+    const scope = `customer=${customer}`;
+    const existing = all.find((c) => c.kind === 'client_credentials' && c.scope === scope);
+    if (existing) return existing;
+    const base = chooseDefault(all.filter((c) => c.kind === 'client_credentials'));
+    if (!base) {
+      throw new ApiError(
+        'credential_unavailable',
+        `Tenant ${tenantId} has no client_credentials credential for customer tokens`,
+      );
+    }
+    return this.credentials.ensureCustomerCredential(base, scope, randomUUID());
+  }
+}
