@@ -6,6 +6,10 @@ import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
+import { ConnectSessionsController } from './connect-sessions.controller.js';
+import { ConnectSessionsRepository } from './connect-sessions.repository.js';
+import { ConnectSessionsService } from './connect-sessions.service.js';
+import { ConnectController } from './connect.controller.js';
 import { CredentialOnboardingService } from './credential-onboarding.service.js';
 import { MfaChallengesRepository } from './mfa-challenges.repository.js';
 import { OnboardingController } from './onboarding.controller.js';
@@ -13,12 +17,14 @@ import { OnboardingController } from './onboarding.controller.js';
 @Global()
 @Module({
   imports: [ParticleModule, TenantsModule],
-  controllers: [ApiKeysController, OnboardingController],
+  controllers: [ApiKeysController, OnboardingController, ConnectSessionsController, ConnectController],
   providers: [
     ApiKeysRepository,
     ApiKeysService,
     MfaChallengesRepository,
     CredentialOnboardingService,
+    ConnectSessionsRepository,
+    ConnectSessionsService,
     { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],
   exports: [ApiKeysService],

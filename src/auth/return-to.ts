@@ -2,7 +2,10 @@
  * Where a connect flow may send the person back to (design.md §6): only origins the operator trusts, so a
  * connect link can never be turned into an open redirect that carries `connect=success&credential_id=...`.
  */
-export function allowedReturnOrigins(publicUrl: string, returnOrigins: readonly string[]): ReadonlySet<string> {
+export function allowedReturnOrigins(
+  publicUrl: string,
+  returnOrigins: readonly string[],
+): ReadonlySet<string> {
   return new Set([new URL(publicUrl).origin, ...returnOrigins.map((o) => new URL(o).origin)]);
 }
 

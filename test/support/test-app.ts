@@ -38,6 +38,8 @@ export interface TestAppOptions {
   /** Share a database between several instances (replica tests); a fresh one is made otherwise. */
   db?: TestDatabase;
   clock?: Clock;
+  /** Listen on this port instead of a free one (to know BROKER_PUBLIC_URL before start); default 0. */
+  port?: number;
 }
 
 /** A whole app listening on a free loopback port, on its own database unless one is given. */
@@ -61,7 +63,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logStream: logs,
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
