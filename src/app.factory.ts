@@ -1,13 +1,14 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule, AppRuntime } from './app.module.js';
 import { createValidationPipe } from './common/validation.js';
 import { requestIdFor } from './common/request-id.js';
 import type { AppConfig } from './config/config.js';
 import { runMigrationsLocked } from './database/data-source.js';
+import { AppLogger } from './logging/app-logger.js';
+import { registerRequestLogging } from './logging/request-logging.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import './auth/principal.js';
 
@@ -63,7 +64,9 @@ export async function createApp(config: AppConfig, runtime: AppRuntime): Promise
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  const logger = app.get(AppLogger);
+  app.useLogger(logger);
+  registerRequestLogging(app.getHttpAdapter().getInstance(), logger.pino);
   app.useGlobalPipes(createValidationPipe());
   if (config.migrateOnStart) await runMigrationsLocked(app.get(DataSource));
   registerHttpHooks(app);

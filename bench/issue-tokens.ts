@@ -1,0 +1,137 @@
+/**
+ * Token issuance on the cache-hit path (audit on), against a bare Nest + Fastify JSON route measured in
+ * the same run. Each server runs in its own process; autocannon runs here. Usage: npm run bench:tokens
+ * (uses TEST_DATABASE_URL, else DATABASE_URL, for a scratch database it drops afterwards).
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import pg from 'pg';
+import { ParticleFake } from '../test/support/particle-fake.js';
+import { freePort, load, LoadResult, startProcess } from './harness.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
+const root = join(import.meta.dirname, '..', '..');
+
+async function main(): Promise<void> {
+  const server = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (!server) throw new Error('set TEST_DATABASE_URL (or DATABASE_URL) to a PostgreSQL server');
+  const dbName = `broker_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const dbUrl = new URL(server);
+  dbUrl.pathname = `/${dbName}`;
+  const fake = await ParticleFake.start();
+  fake.addClient({ id: 'bench-prod', secret: 'bench-secret', kind: 'product', productId: 1 });
+  const adminKey = `bench_admin_${randomBytes(16).toString('hex')}`;
+  const barePort = await freePort();
+  const brokerPort = await freePort();
+  const bare = await startProcess(
+    join(root, 'dist-bench', 'bench', 'bare-server.js'),
+    { PORT: String(barePort) },
+    `http://127.0.0.1:${barePort}/`,
+  );
+  const broker = await startProcess(
+    join(root, 'dist', 'main.js'),
+    {
+      PORT: String(brokerPort),
+      DATABASE_URL: dbUrl.toString(),
+      BROKER_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+      BROKER_BOOTSTRAP_ADMIN_KEY: adminKey,
+      PARTICLE_API_URL: fake.url,
+      REFRESH_CRON: 'off',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    },
+    `http://127.0.0.1:${brokerPort}/health/ready`,
+    // BENCH_PROFILE=dir writes a CPU profile of the broker there (open it in Chrome DevTools).
+    process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+  );
+  try {
+    const base = `http://127.0.0.1:${brokerPort}`;
+    const call = (path: string, body: unknown) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, string> }));
+    await call('/v1/tenants', { id: 'bench', name: 'bench' });
+    await call('/v1/oauth-clients', {
+      id: 'bench-prod',
+      tenant_id: 'bench',
+      client_id: 'bench-prod',
+      client_secret: 'bench-secret',
+      type: 'installed',
+      product_id: '1',
+    });
+    await call('/v1/tenants/bench/credentials', {
+      kind: 'client_credentials',
+      oauth_client_id: 'bench-prod',
+    });
+    const key = await call('/v1/api-keys', { name: 'bench', role: 'service', tenants: ['bench'] });
+    const first = await call('/v1/tenants/bench/tokens', {});
+    if (first.status !== 200) throw new Error(`token endpoint answered ${first.status}`);
+    const body = JSON.stringify({ min_ttl_seconds: 300 });
+    const headers = { authorization: `Bearer ${key.body.key ?? ''}` };
+    // A short warm-up for each, so JIT and pools are in the same state.
+    await load({
+      url: `http://127.0.0.1:${barePort}/v1/tenants/bench/tokens`,
+      body,
+      connections: CONNECTIONS,
+      seconds: 2,
+    });
+    await load({
+      url: `${base}/v1/tenants/bench/tokens`,
+      body,
+      headers,
+      connections: CONNECTIONS,
+      seconds: 2,
+    });
+    const bareResult = await load({
+      url: `http://127.0.0.1:${barePort}/v1/tenants/bench/tokens`,
+      body,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+    });
+    const brokerResult = await load({
+      url: `${base}/v1/tenants/bench/tokens`,
+      body,
+      headers,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+    });
+    const auditDb = new pg.Client({ connectionString: dbUrl.toString() });
+    await auditDb.connect();
+    const counted = await auditDb.query<{ n: string }>(
+      `SELECT count(*) AS n FROM audit_events WHERE action = 'token.issue'`,
+    );
+    await auditDb.end();
+    report(bareResult, brokerResult, fake.tokenCalls(), counted.rows[0]?.n ?? '?');
+  } finally {
+    broker.kill('SIGTERM');
+    bare.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1500));
+    await fake.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+function report(bare: LoadResult, broker: LoadResult, particleCalls: number, auditRows: string): void {
+  const row = (name: string, r: LoadResult) =>
+    `${name.padEnd(34)} ${r.requestsPerSecond.toFixed(0).padStart(8)} ${String(r.p50).padStart(6)} ${String(r.p99).padStart(6)} ${String(r.non2xx).padStart(7)} ${String(r.errors).padStart(6)}`;
+  console.log(`\nissue-tokens: ${CONNECTIONS} connections, ${SECONDS} s each, cache-hit path, audit on`);
+  console.log(
+    `${'server'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(6)} ${'p99 ms'.padStart(6)} ${'non-2xx'.padStart(7)} ${'errors'.padStart(6)}`,
+  );
+  console.log(row('bare Nest+Fastify JSON route', bare));
+  console.log(row('broker POST /v1/tenants/:id/tokens', broker));
+  console.log(
+    `ratio broker/bare: ${(broker.requestsPerSecond / bare.requestsPerSecond).toFixed(2)} (target >= 0.60); broker p99 ${broker.p99} ms (target < 20 ms)`,
+  );
+  console.log(
+    `token calls at the fake during the run: ${particleCalls} (1 = only the first mint); audit rows for token.issue: ${auditRows}`,
+  );
+}
+
+await main();
