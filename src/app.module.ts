@@ -14,6 +14,7 @@ import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
+import { RefreshSchedulerModule } from './refresh-scheduler/refresh-scheduler.module.js';
 import { TokenStoreModule } from './token-store/token-store.module.js';
 
 export interface AppRuntime {
@@ -41,6 +42,7 @@ export class AppModule {
         AuthModule,
         TenantsModule,
         TokenStoreModule,
+        RefreshSchedulerModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -26,9 +26,11 @@ export function nextAttemptAfterIssue(
   accessExpiresAt: Date | null,
   refreshExpiresAt: Date | null,
   leadSeconds: number,
+  random: () => number = Math.random,
 ): Date | null {
   if (isOnDemandOnly(scope)) return null;
-  const lead = leadSeconds * 1000;
+  // Up to 20 % earlier than the lead: credentials minted together (a deploy, an outage) drift apart.
+  const lead = leadSeconds * 1000 * (1 + 0.2 * random());
   const deadlines = [accessExpiresAt, kind === 'authorization_code' ? refreshExpiresAt : null]
     .filter((d): d is Date => d !== null)
     .map((d) => d.getTime() - lead);

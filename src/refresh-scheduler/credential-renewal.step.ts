@@ -1,0 +1,107 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { SecretBox } from '../crypto/secret-box.js';
+import { ParticleClient } from '../particle/particle.client.js';
+import { isParticleError } from '../particle/particle.errors.js';
+import { CredentialEntity } from '../token-store/credential.entity.js';
+import { CredentialRenewer } from '../token-store/credential-renewer.service.js';
+import { credentialLocation } from '../token-store/credential-seal.js';
+import { FailureUpdate } from '../token-store/credentials.repository.js';
+import { CredentialLeasesRepository, Lease } from './credential-leases.repository.js';
+import { canRenew, CHECK_INTERVAL_MS } from './renewal-policy.js';
+import { RefreshMetrics } from './refresh.metrics.js';
+
+export type StepOutcome = 'renewed' | 'failed' | 'skipped';
+
+/** A non-renewable token is `expiring` once it has less than this left (or the lead, if longer). */
+const EXPIRING_WARNING_MS = 7 * 24 * 3600 * 1000;
+/** After a local refusal (budget, breaker) without a Retry-After, look again this much later. */
+const LOCAL_REFUSAL_RETRY_MS = 30_000;
+
+/** What the scheduler does with one claimed credential, per kind (design.md §4). */
+@Injectable()
+export class CredentialRenewalStep {
+  constructor(
+    private readonly leases: CredentialLeasesRepository,
+    private readonly renewer: CredentialRenewer,
+    private readonly particle: ParticleClient,
+    private readonly box: SecretBox,
+    private readonly audit: AuditService,
+    private readonly metrics: RefreshMetrics,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async process(c: CredentialEntity, owner: string): Promise<StepOutcome> {
+    const lease: Lease = { owner, version: c.version };
+    const outcome = canRenew(c.kind) ? await this.renew(c, lease) : await this.check(c, lease);
+    this.metrics.outcomes.inc({ kind: c.kind, outcome: outcome.result });
+    if (outcome.result !== 'skipped' || outcome.error) {
+      await this.audit.record({
+        actor: 'system',
+        action: canRenew(c.kind) ? 'credential.renew' : 'credential.check',
+        outcome: outcome.result === 'failed' ? 'failure' : 'success',
+        tenantId: c.tenantId,
+        target: c.id,
+        details: { kind: c.kind, result: outcome.result, ...(outcome.error ? { error: outcome.error } : {}) },
+      });
+    }
+    return outcome.result;
+  }
+
+  private async renew(c: CredentialEntity, lease: Lease): Promise<{ result: StepOutcome; error?: string }> {
+    try {
+      const { sealed } = await this.renewer.renew(c);
+      return { result: (await this.leases.saveRenewedIfLeased(c, lease, sealed)) ? 'renewed' : 'skipped' };
+    } catch (err) {
+      return this.fail(c, lease, err, await this.renewer.failureFor(c, err));
+    }
+  }
+
+  /** Tokens that cannot be renewed are only checked: still valid at Particle, and how long for. */
+  private async check(c: CredentialEntity, lease: Lease): Promise<{ result: StepOutcome; error?: string }> {
+    const now = this.clock.now();
+    if (!c.accessTokenSealed || (c.accessExpiresAt && c.accessExpiresAt <= now)) {
+      const failure: FailureUpdate = { status: 'needs_reauth', lastError: 'the token has expired', nextAttemptAt: null };
+      await this.leases.saveFailureIfLeased(c, lease, failure);
+      return { result: 'failed', error: 'expired' };
+    }
+    try {
+      const token = this.box.open(c.accessTokenSealed, credentialLocation(c.id, 'access_token_sealed'));
+      const current = await this.particle.currentToken(token);
+      const expiresAt = current.expiresAt;
+      const left = expiresAt ? expiresAt.getTime() - now.getTime() : Infinity;
+      const warnAt = Math.max(EXPIRING_WARNING_MS, this.config.refresh.leadSeconds * 1000);
+      const nextCheck = Math.min(now.getTime() + CHECK_INTERVAL_MS, expiresAt ? expiresAt.getTime() : Infinity);
+      const written = await this.leases.saveCheckedIfLeased(c, lease, {
+        accessExpiresAt: expiresAt,
+        status: left < warnAt ? 'expiring' : 'active',
+        nextAttemptAt: new Date(nextCheck),
+      });
+      return { result: written ? 'renewed' : 'skipped' };
+    } catch (err) {
+      return this.fail(c, lease, err, await this.renewer.failureFor(c, err));
+    }
+  }
+
+  private async fail(
+    c: CredentialEntity,
+    lease: Lease,
+    err: unknown,
+    failure: FailureUpdate | undefined,
+  ): Promise<{ result: StepOutcome; error: string }> {
+    const error = isParticleError(err) ? err.kind : err instanceof Error ? err.name : 'error';
+    if (!failure) {
+      // The budget or the breaker said not now: not the credential's fault, so it keeps its status.
+      const retryAfter = (err as { retryAfterSeconds?: number }).retryAfterSeconds;
+      const at = this.clock.now().getTime() + (retryAfter ? retryAfter * 1000 : LOCAL_REFUSAL_RETRY_MS);
+      await this.leases.release(c, lease, new Date(at));
+      return { result: 'skipped', error };
+    }
+    await this.leases.saveFailureIfLeased(c, lease, failure);
+    return { result: 'failed', error };
+  }
+}

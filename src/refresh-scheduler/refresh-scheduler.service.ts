@@ -1,0 +1,133 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { CronJob } from 'cron';
+import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { CredentialEntity } from '../token-store/credential.entity.js';
+import { CredentialLeasesRepository } from './credential-leases.repository.js';
+import { CredentialRenewalStep } from './credential-renewal.step.js';
+import { RefreshMetrics } from './refresh.metrics.js';
+
+export interface SweepResult {
+  claimed: number;
+  renewed: number;
+  failed: number;
+  skipped: number;
+}
+
+const BATCH = 100;
+/** One sweep stops claiming after this many, so a tick never runs unbounded; the next tick goes on. */
+const MAX_PER_SWEEP = 10_000;
+const WINDOW_SECONDS = 300;
+
+/**
+ * The cron sweep (design.md §4, issue 6): claims due credentials in batches with a lease, renews or
+ * checks each with REFRESH_CONCURRENCY in flight, and writes results only while its lease holds. Runs
+ * on every replica; SKIP LOCKED and the leases make their claims disjoint.
+ */
+@Injectable()
+export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RefreshSchedulerService.name);
+  /** Identifies this replica's leases; unique per process start. */
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private job: CronJob | undefined;
+  private running: Promise<SweepResult> | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly leases: CredentialLeasesRepository,
+    private readonly step: CredentialRenewalStep,
+    private readonly audit: AuditService,
+    private readonly metrics: RefreshMetrics,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    if (!this.config.refresh.cron) return;
+    this.job = CronJob.from({
+      cronTime: this.config.refresh.cron,
+      onTick: () => {
+        // A tick while a sweep still runs is skipped, not queued: the running sweep covers it.
+        if (!this.running) void this.sweep().catch((err: unknown) => this.logger.error({ err }, 'sweep failed'));
+      },
+      start: true,
+      unrefTimeout: true,
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.job?.stop();
+    await this.running?.catch(() => undefined);
+    const released = await this.leases.releaseAllOwnedBy(this.owner).catch(() => 0);
+    if (released > 0) this.logger.log({ released }, 'released renewal leases at shutdown');
+  }
+
+  /** One sweep now (cron tick, `POST /v1/admin/refresh-runs`, or the CLI); concurrent calls share it. */
+  sweep(): Promise<SweepResult> {
+    this.running ??= this.runSweep().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async runSweep(): Promise<SweepResult> {
+    const end = this.metrics.sweepSeconds.startTimer();
+    const result: SweepResult = { claimed: 0, renewed: 0, failed: 0, skipped: 0 };
+    const leaseMs = this.config.particle.timeoutMs * 3 + 30_000;
+    try {
+      while (!this.stopping && result.claimed < MAX_PER_SWEEP) {
+        const now = this.clock.now();
+        const batch = await this.leases.claimDue(this.owner, now, new Date(now.getTime() + leaseMs), BATCH);
+        result.claimed += batch.length;
+        await this.runWithConcurrency(batch, async (c) => {
+          const outcome = await this.step.process(c, this.owner);
+          result[outcome]++;
+        });
+        if (batch.length < BATCH) break;
+      }
+    } finally {
+      end();
+      await this.publishGauges();
+    }
+    if (result.claimed > 0) {
+      await this.audit.record({ actor: 'system', action: 'refresh.sweep', outcome: result.failed > 0 ? 'failure' : 'success', details: { ...result, owner: this.owner } });
+    }
+    return result;
+  }
+
+  private async runWithConcurrency(items: CredentialEntity[], work: (c: CredentialEntity) => Promise<void>): Promise<void> {
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(this.config.refresh.concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next++];
+        if (item) await work(item);
+      }
+    });
+    await Promise.all(lanes);
+  }
+
+  private async publishGauges(): Promise<void> {
+    try {
+      const now = this.clock.now();
+      this.metrics.credentialsByStatus.reset();
+      for (const { status, n } of await this.leases.countByStatus()) this.metrics.credentialsByStatus.set({ status }, n);
+      this.metrics.oldestOverdueSeconds.set(await this.leases.oldestOverdueSeconds(now));
+      // Each scheduled credential is re-minted about once per (token lifetime - lead) seconds.
+      const renewable = await this.leases.countScheduledRenewable();
+      const cycle = Math.max(60, this.config.tokenTtlSeconds - this.config.refresh.leadSeconds);
+      const needed = Math.ceil((renewable * WINDOW_SECONDS) / cycle);
+      this.metrics.requiredMintsPer5Min.set(needed);
+      if (needed > this.config.particle.tokenBudget) {
+        this.logger.warn(
+          { needed, budget: this.config.particle.tokenBudget, renewable, cycleSeconds: cycle },
+          `keeping ${renewable} credentials fresh needs ${needed} token calls per 5 minutes, above PARTICLE_TOKEN_BUDGET=${this.config.particle.tokenBudget}: renewals will fall behind`,
+        );
+      }
+    } catch (err) {
+      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not refresh scheduler gauges');
+    }
+  }
+}
