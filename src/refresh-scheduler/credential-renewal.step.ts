@@ -65,7 +65,11 @@ export class CredentialRenewalStep {
   private async check(c: CredentialEntity, lease: Lease): Promise<{ result: StepOutcome; error?: string }> {
     const now = this.clock.now();
     if (!c.accessTokenSealed || (c.accessExpiresAt && c.accessExpiresAt <= now)) {
-      const failure: FailureUpdate = { status: 'needs_reauth', lastError: 'the token has expired', nextAttemptAt: null };
+      const failure: FailureUpdate = {
+        status: 'needs_reauth',
+        lastError: 'the token has expired',
+        nextAttemptAt: null,
+      };
       await this.leases.saveFailureIfLeased(c, lease, failure);
       return { result: 'failed', error: 'expired' };
     }
@@ -75,7 +79,10 @@ export class CredentialRenewalStep {
       const expiresAt = current.expiresAt;
       const left = expiresAt ? expiresAt.getTime() - now.getTime() : Infinity;
       const warnAt = Math.max(EXPIRING_WARNING_MS, this.config.refresh.leadSeconds * 1000);
-      const nextCheck = Math.min(now.getTime() + CHECK_INTERVAL_MS, expiresAt ? expiresAt.getTime() : Infinity);
+      const nextCheck = Math.min(
+        now.getTime() + CHECK_INTERVAL_MS,
+        expiresAt ? expiresAt.getTime() : Infinity,
+      );
       const written = await this.leases.saveCheckedIfLeased(c, lease, {
         accessExpiresAt: expiresAt,
         status: left < warnAt ? 'expiring' : 'active',

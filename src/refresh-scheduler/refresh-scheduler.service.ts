@@ -52,7 +52,8 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
       cronTime: this.config.refresh.cron,
       onTick: () => {
         // A tick while a sweep still runs is skipped, not queued: the running sweep covers it.
-        if (!this.running) void this.sweep().catch((err: unknown) => this.logger.error({ err }, 'sweep failed'));
+        if (!this.running)
+          void this.sweep().catch((err: unknown) => this.logger.error({ err }, 'sweep failed'));
       },
       start: true,
       unrefTimeout: true,
@@ -93,19 +94,30 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
       await this.publishGauges();
     }
     if (result.claimed > 0) {
-      await this.audit.record({ actor: 'system', action: 'refresh.sweep', outcome: result.failed > 0 ? 'failure' : 'success', details: { ...result, owner: this.owner } });
+      await this.audit.record({
+        actor: 'system',
+        action: 'refresh.sweep',
+        outcome: result.failed > 0 ? 'failure' : 'success',
+        details: { ...result, owner: this.owner },
+      });
     }
     return result;
   }
 
-  private async runWithConcurrency(items: CredentialEntity[], work: (c: CredentialEntity) => Promise<void>): Promise<void> {
+  private async runWithConcurrency(
+    items: CredentialEntity[],
+    work: (c: CredentialEntity) => Promise<void>,
+  ): Promise<void> {
     let next = 0;
-    const lanes = Array.from({ length: Math.min(this.config.refresh.concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const item = items[next++];
-        if (item) await work(item);
-      }
-    });
+    const lanes = Array.from(
+      { length: Math.min(this.config.refresh.concurrency, items.length) },
+      async () => {
+        while (next < items.length) {
+          const item = items[next++];
+          if (item) await work(item);
+        }
+      },
+    );
     await Promise.all(lanes);
   }
 
@@ -113,7 +125,8 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
     try {
       const now = this.clock.now();
       this.metrics.credentialsByStatus.reset();
-      for (const { status, n } of await this.leases.countByStatus()) this.metrics.credentialsByStatus.set({ status }, n);
+      for (const { status, n } of await this.leases.countByStatus())
+        this.metrics.credentialsByStatus.set({ status }, n);
       this.metrics.oldestOverdueSeconds.set(await this.leases.oldestOverdueSeconds(now));
       // Each scheduled credential is re-minted about once per (token lifetime - lead) seconds.
       const renewable = await this.leases.countScheduledRenewable();
@@ -127,7 +140,10 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
         );
       }
     } catch (err) {
-      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not refresh scheduler gauges');
+      this.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'could not refresh scheduler gauges',
+      );
     }
   }
 }

@@ -6,7 +6,10 @@ import { ParticleFake } from '../support/particle-fake.js';
 import { tenantWithProductClient } from '../support/tenant-setup.js';
 import { startTestApp, TEST_ENCRYPTION_KEY, TestApp } from '../support/test-app.js';
 
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string }> {
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'cli', 'main.js'), ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },

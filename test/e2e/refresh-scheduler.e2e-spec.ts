@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialLeasesRepository } from '../../src/refresh-scheduler/credential-leases.repository.js';
-import { RefreshSchedulerService, SweepResult } from '../../src/refresh-scheduler/refresh-scheduler.service.js';
+import {
+  RefreshSchedulerService,
+  SweepResult,
+} from '../../src/refresh-scheduler/refresh-scheduler.service.js';
 import { CredentialsService } from '../../src/token-store/credentials.service.js';
 import { TestClock } from '../support/clock.js';
 import { Call, client } from '../support/http.js';
@@ -20,7 +23,10 @@ interface Row {
 }
 
 async function row(t: TestApp, id: string): Promise<Row> {
-  const [r] = await t.db.query<Row>('SELECT status, failure_count, next_attempt_at, last_renewed_at, lease_owner FROM credentials WHERE id = $1', [id]);
+  const [r] = await t.db.query<Row>(
+    'SELECT status, failure_count, next_attempt_at, last_renewed_at, lease_owner FROM credentials WHERE id = $1',
+    [id],
+  );
   if (!r) throw new Error(`no credential ${id}`);
   return r;
 }
@@ -34,7 +40,10 @@ describe('refresh scheduler', () => {
 
   beforeAll(async () => {
     fake = await ParticleFake.start({ tokenBudget: 10_000 });
-    t = await startTestApp({ env: { PARTICLE_API_URL: fake.url, TOKEN_TTL_SECONDS: '3600', REFRESH_LEAD_SECONDS: '900' }, clock });
+    t = await startTestApp({
+      env: { PARTICLE_API_URL: fake.url, TOKEN_TTL_SECONDS: '3600', REFRESH_LEAD_SECONDS: '900' },
+      clock,
+    });
     api = client(t.url);
   });
   afterAll(async () => {
@@ -56,7 +65,10 @@ describe('refresh scheduler', () => {
     expect(after.last_renewed_at.getTime()).toBeGreaterThan(before.last_renewed_at.getTime());
     expect(after.lease_owner).toBeNull();
     expect(after.next_attempt_at?.getTime()).toBeGreaterThan(clock.now().getTime() + 30 * MIN);
-    const audit = await t.db.query(`SELECT 1 FROM audit_events WHERE action = 'credential.renew' AND target = $1 AND outcome = 'success'`, [credentialId]);
+    const audit = await t.db.query(
+      `SELECT 1 FROM audit_events WHERE action = 'credential.renew' AND target = $1 AND outcome = 'success'`,
+      [credentialId],
+    );
     expect(audit).toHaveLength(1);
   });
 
@@ -70,7 +82,12 @@ describe('refresh scheduler', () => {
       issuerClientId: 'ac-tenant-prod',
       scope: null,
       username: null,
-      tokens: { accessToken: first.accessToken, refreshToken: first.refreshToken ?? null, expiresAt: new Date(clock.now().getTime() + 3600_000), scope: null },
+      tokens: {
+        accessToken: first.accessToken,
+        refreshToken: first.refreshToken ?? null,
+        expiresAt: new Date(clock.now().getTime() + 3600_000),
+        scope: null,
+      },
       keepRefreshToken: true,
     });
     // First the access token runs out (1 h); after a refresh it lives 90 days, so next the 14-day refresh
@@ -88,8 +105,14 @@ describe('refresh scheduler', () => {
     // The fake rotates: the first refresh token is dead, so success twice proves the newest was stored.
     const reuse = await fetch(`${fake.url}/oauth/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`ac-tenant-prod:${PRODUCT_SECRET}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first.refreshToken ?? '' }).toString(),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`ac-tenant-prod:${PRODUCT_SECRET}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: first.refreshToken ?? '',
+      }).toString(),
     });
     expect(reuse.status).toBe(400);
     expect((await row(t, stored.id)).status).toBe('active');
@@ -98,7 +121,10 @@ describe('refresh scheduler', () => {
   it('marks needs_reauth on 401 from Particle and stops retrying', async () => {
     await api('POST', '/v1/tenants', { ...admin, body: { id: 'tok-tenant', name: 't' } });
     const { accessToken } = fake.issueToken({ clientId: 'particle', expiresInSeconds: 30 * 86_400 });
-    const created = await api<{ id: string }>('POST', '/v1/tenants/tok-tenant/credentials', { ...admin, body: { kind: 'token', access_token: accessToken } });
+    const created = await api<{ id: string }>('POST', '/v1/tenants/tok-tenant/credentials', {
+      ...admin,
+      body: { kind: 'token', access_token: accessToken },
+    });
     fake.revokeToken(accessToken);
     clock.advance(61 * MIN);
     await sweep();
@@ -110,7 +136,10 @@ describe('refresh scheduler', () => {
     expect(fake.requests.filter((r) => r.path === '/v1/access_tokens/current').length).toBe(
       fake.requests.slice(0, calls).filter((r) => r.path === '/v1/access_tokens/current').length,
     );
-    const issued = await api('POST', '/v1/tenants/tok-tenant/tokens', { ...admin, body: { credential_id: created.body.id } });
+    const issued = await api('POST', '/v1/tenants/tok-tenant/tokens', {
+      ...admin,
+      body: { credential_id: created.body.id },
+    });
     expect(issued.status).toBe(409);
     expect(issued.body).toMatchObject({ code: 'reauth_required' });
   });
@@ -149,7 +178,10 @@ describe('refresh scheduler', () => {
   });
 
   it('keeps service keys away from refresh runs', async () => {
-    const key = await api<{ key: string }>('POST', '/v1/api-keys', { ...admin, body: { name: 's', role: 'service', tenants: ['*'] } });
+    const key = await api<{ key: string }>('POST', '/v1/api-keys', {
+      ...admin,
+      body: { name: 's', role: 'service', tenants: ['*'] },
+    });
     expect((await api('POST', '/v1/admin/refresh-runs', { key: key.body.key })).status).toBe(403);
   });
 });
@@ -178,7 +210,10 @@ describe('two schedulers on one database', () => {
           clock.advance(35_000);
         }
         expect(renewed, `round ${round}`).toBe(n);
-        expect(fake.tokenCalls({ grantType: 'client_credentials', ok: true }) - before, `round ${round}`).toBe(n);
+        expect(
+          fake.tokenCalls({ grantType: 'client_credentials', ok: true }) - before,
+          `round ${round}`,
+        ).toBe(n);
       }
     } finally {
       await b.close();
