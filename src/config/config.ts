@@ -81,7 +81,8 @@ const envSchema = z.object({
   BROKER_MIGRATE: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PARTICLE_API_URL: urlString.default('https://api.particle.io'),
-  PARTICLE_TOKEN_BUDGET: intIn(1, 100).default(80),
+  // Particle allows 100 per 5 min per IP unless raised for an enterprise account (particle-cloud.md §10).
+  PARTICLE_TOKEN_BUDGET: intIn(1, 100_000).default(80),
   PARTICLE_MAX_CONSECUTIVE_FAILURES: intIn(1, 9).default(5),
   PARTICLE_TIMEOUT_MS: intIn(100, 120_000).default(10_000),
   TOKEN_TTL_SECONDS: intIn(60, 7_776_000).default(3600),
