@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { OAuthClientsService } from '../tenants/oauth-clients.service.js';
 import { CredentialEntity } from '../token-store/credential.entity.js';
 import { CredentialLeasesRepository } from './credential-leases.repository.js';
 import { CredentialRenewalStep } from './credential-renewal.step.js';
@@ -40,6 +41,7 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
   constructor(
     private readonly leases: CredentialLeasesRepository,
     private readonly step: CredentialRenewalStep,
+    private readonly oauthClients: OAuthClientsService,
     private readonly audit: AuditService,
     private readonly metrics: RefreshMetrics,
     private readonly clock: Clock,
@@ -79,6 +81,7 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
     const result: SweepResult = { claimed: 0, renewed: 0, failed: 0, skipped: 0 };
     const leaseMs = this.config.particle.timeoutMs * 3 + 30_000;
     try {
+      await this.oauthClients.retireExpiredFallbacks();
       while (!this.stopping && result.claimed < MAX_PER_SWEEP) {
         const now = this.clock.now();
         const batch = await this.leases.claimDue(this.owner, now, new Date(now.getTime() + leaseMs), BATCH);

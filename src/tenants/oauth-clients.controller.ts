@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -13,14 +13,19 @@ import {
   ListOAuthClientsQuery,
   OAuthClientList,
   OAuthClientView,
+  RotateSecretBody,
 } from './oauth-clients.dto.js';
+import { OAuthClientRotationService } from './oauth-client-rotation.service.js';
 import { OAuthClientsService } from './oauth-clients.service.js';
 
 @ApiTags('oauth-clients')
 @ApiBearerAuth()
 @Controller('v1/oauth-clients')
 export class OAuthClientsController {
-  constructor(private readonly clients: OAuthClientsService) {}
+  constructor(
+    private readonly clients: OAuthClientsService,
+    private readonly rotation: OAuthClientRotationService,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -43,6 +48,34 @@ export class OAuthClientsController {
   @ApiOkResponse({ type: OAuthClientList })
   async list(@Query() q: ListOAuthClientsQuery): Promise<OAuthClientList> {
     return { items: await this.clients.list(q.tenant_id) };
+  }
+
+  @Post(':id/rotations')
+  @ApiOperation({
+    summary:
+      'Switch to a new secret (checked at Particle first); the previous one stays a fallback for grace_seconds',
+  })
+  @ApiCreatedResponse({ type: OAuthClientView })
+  @Audited('oauth_client.rotate', {
+    tenant: (c) => (typeof c.result?.tenant_id === 'string' ? c.result.tenant_id : null),
+    details: (c) => ({
+      client_id: c.result?.client_id ?? null,
+      grace_seconds: c.body.grace_seconds ?? 86_400,
+    }),
+  })
+  rotate(@Param('id') id: string, @Body() body: RotateSecretBody): Promise<OAuthClientView> {
+    return this.rotation.rotate(id, body);
+  }
+
+  @Post(':id/rotations/rollback')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Back to the previous secret, inside its grace period' })
+  @ApiOkResponse({ type: OAuthClientView })
+  @Audited('oauth_client.rollback', {
+    tenant: (c) => (typeof c.result?.tenant_id === 'string' ? c.result.tenant_id : null),
+  })
+  rollBack(@Param('id') id: string): Promise<OAuthClientView> {
+    return this.rotation.rollBack(id);
   }
 
   @Get(':id')

@@ -1,5 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import { TENANT_ID_PATTERN } from './tenant-id.js';
 
 /** Particle's own format is `^[a-z0-9-_]{3,40}$` by default, but may differ (UNCONFIRMED): accept a superset. */
@@ -85,4 +97,49 @@ export class ListOAuthClientsQuery {
   @IsOptional()
   @Matches(TENANT_ID_PATTERN)
   tenant_id?: string;
+}
+
+export class RotateSecretBody {
+  @ApiPropertyOptional({
+    example: 'acme-fleet-2231',
+    description: 'A new Particle client id (default: the current one)',
+  })
+  @IsOptional()
+  @Matches(PARTICLE_CLIENT_ID, { message: 'client_id must be 3-128 characters of A-Z a-z 0-9 . _ -' })
+  client_id?: string;
+
+  @ApiPropertyOptional({
+    writeOnly: true,
+    description: 'The new secret (required unless mode is "particle")',
+  })
+  @ValidateIf((o: RotateSecretBody) => o.mode === undefined)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(512)
+  client_secret?: string;
+
+  @ApiPropertyOptional({
+    example: 86400,
+    minimum: 0,
+    maximum: 2592000,
+    description: 'How long the previous secret stays a fallback',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86_400)
+  grace_seconds?: number;
+
+  @ApiPropertyOptional({
+    enum: ['particle'],
+    description: 'Let the broker create the new client at Particle (not available yet)',
+  })
+  @IsOptional()
+  @IsIn(['particle'])
+  mode?: 'particle';
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  management_credential_id?: string;
 }

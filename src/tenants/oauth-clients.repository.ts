@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, IsNull, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, Repository } from 'typeorm';
 import { OAuthClientSecretEntity } from './oauth-client-secret.entity.js';
 import { OAuthClientEntity } from './oauth-client.entity.js';
 
@@ -73,10 +73,122 @@ export class OAuthClientsRepository {
 
   async findWithActiveSecret(
     id: string,
-  ): Promise<{ client: OAuthClientEntity; secret: OAuthClientSecretEntity } | undefined> {
+  ): Promise<
+    | { client: OAuthClientEntity; secret: OAuthClientSecretEntity; previous: OAuthClientSecretEntity | null }
+    | undefined
+  > {
     const client = await this.clients.findOneBy({ id });
-    const secret = client ? await this.secrets.findOneBy({ oauthClientId: id, state: 'active' }) : null;
-    return client && secret ? { client, secret } : undefined;
+    if (!client) return undefined;
+    const secrets = await this.secrets.find({
+      where: { oauthClientId: id, state: In(['active', 'previous']) },
+    });
+    const secret = secrets.find((s) => s.state === 'active');
+    return secret
+      ? { client, secret, previous: secrets.find((s) => s.state === 'previous') ?? null }
+      : undefined;
+  }
+
+  /**
+   * Makes a new secret version active in one transaction: the active one becomes the fallback until
+   * `retireAfter` (or is retired at once when that is null), any older fallback is retired, and the client
+   * follows the new Particle client id. Credentials of the client are called up for the scheduler so
+   * they move to the new secret soon. Returns false when the client vanished.
+   */
+  async rotate(
+    id: string,
+    next: { secretRowId: string; clientId: string; sealed: string },
+    retireAfter: Date | null,
+    now: Date,
+  ): Promise<boolean> {
+    return this.dataSource.transaction(async (em) => {
+      const client = await em
+        .createQueryBuilder(OAuthClientEntity, 'c')
+        .setLock('pessimistic_write')
+        .where('c.id = :id', { id })
+        .getOne();
+      if (!client) return false;
+      const top = await em
+        .createQueryBuilder(OAuthClientSecretEntity, 's')
+        .select('COALESCE(MAX(s.version), 0)', 'v')
+        .where('s.oauth_client_id = :id', { id })
+        .getRawOne<{ v: number }>();
+      await em.update(
+        OAuthClientSecretEntity,
+        { oauthClientId: id, state: 'previous' },
+        { state: 'retired' },
+      );
+      await em.update(
+        OAuthClientSecretEntity,
+        { oauthClientId: id, state: 'active' },
+        retireAfter ? { state: 'previous', retireAfter } : { state: 'retired', retireAfter: now },
+      );
+      await em.insert(OAuthClientSecretEntity, {
+        id: next.secretRowId,
+        oauthClientId: id,
+        version: Number(top?.v ?? 0) + 1,
+        clientId: next.clientId,
+        secretSealed: next.sealed,
+        state: 'active',
+        retireAfter: null,
+      });
+      await em.update(
+        OAuthClientEntity,
+        { id },
+        { clientId: next.clientId, status: 'active', lastError: null },
+      );
+      await this.callUpCredentials(em, id, now);
+      return true;
+    });
+  }
+
+  /** Back to the fallback secret while its grace lasts; the rolled-back secret is retired. */
+  async rollBack(id: string, now: Date): Promise<boolean> {
+    return this.dataSource.transaction(async (em) => {
+      const previous = await em
+        .createQueryBuilder(OAuthClientSecretEntity, 's')
+        .setLock('pessimistic_write')
+        .where(`s.oauth_client_id = :id AND s.state = 'previous' AND s.retire_after > :now`, { id, now })
+        .getOne();
+      if (!previous) return false;
+      await em.update(
+        OAuthClientSecretEntity,
+        { oauthClientId: id, state: 'active' },
+        { state: 'retired', retireAfter: now },
+      );
+      await em.update(OAuthClientSecretEntity, { id: previous.id }, { state: 'active', retireAfter: null });
+      await em.update(
+        OAuthClientEntity,
+        { id },
+        { clientId: previous.clientId, status: 'active', lastError: null },
+      );
+      await this.callUpCredentials(em, id, now);
+      return true;
+    });
+  }
+
+  /** Fallback secrets whose grace has passed are never used again; the state says so too. */
+  async retireExpiredFallbacks(now: Date): Promise<number> {
+    const result = await this.secrets
+      .createQueryBuilder()
+      .update()
+      .set({ state: 'retired' })
+      .where(`state = 'previous' AND retire_after <= :now`, { now })
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  /**
+   * client_credentials tokens are re-minted with the new secret at the next sweep; authorization_code
+   * credentials are looked at too, and the renewer marks them needs_reauth when the client id changed
+   * (their refresh tokens only work with the old client, particle-cloud.md §0.5).
+   */
+  private async callUpCredentials(em: EntityManager, oauthClientId: string, now: Date): Promise<void> {
+    await em.query(
+      `UPDATE credentials SET next_attempt_at = $2
+        WHERE oauth_client_id = $1 AND kind IN ('client_credentials', 'authorization_code')
+          AND status NOT IN ('revoked', 'needs_reauth') AND next_attempt_at IS NOT NULL`,
+      [oauthClientId, now.toISOString()],
+    );
   }
 
   /** Particle answered invalid_client for the active secret: the client is at fault, not each tenant. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../common/api-error.js';
+import { Clock } from '../common/clock.js';
 import { SecretBox } from '../crypto/secret-box.js';
 import type { ClientCredentials } from '../particle/particle.client.js';
 import { ClientWithSecrets, OAuthClientsRepository } from './oauth-clients.repository.js';
@@ -47,6 +48,8 @@ export interface UsableOAuthClient {
   productId: string | null;
   redirectUri: string | null;
   credentials: ClientCredentials;
+  /** The previous secret while its rotation grace lasts: tried once if Particle refuses the active one. */
+  fallback: ClientCredentials | null;
 }
 
 @Injectable()
@@ -55,6 +58,7 @@ export class OAuthClientsService {
     private readonly clients: OAuthClientsRepository,
     private readonly tenants: TenantsService,
     private readonly box: SecretBox,
+    private readonly clock: Clock,
   ) {}
 
   async create(body: CreateOAuthClientBody): Promise<OAuthClientView> {
@@ -93,7 +97,8 @@ export class OAuthClientsService {
     if (!found || (found.client.tenantId !== null && found.client.tenantId !== tenantId)) {
       throw ApiError.notFound(`OAuth client ${id}`);
     }
-    const { client, secret } = found;
+    const { client, secret, previous } = found;
+    const graceful = previous?.retireAfter && previous.retireAfter > this.clock.now() ? previous : null;
     return {
       id: client.id,
       tenantId: client.tenantId,
@@ -104,7 +109,17 @@ export class OAuthClientsService {
         clientId: secret.clientId,
         clientSecret: this.box.open(secret.secretSealed, secretLocation(secret.id)),
       },
+      fallback: graceful
+        ? {
+            clientId: graceful.clientId,
+            clientSecret: this.box.open(graceful.secretSealed, secretLocation(graceful.id)),
+          }
+        : null,
     };
+  }
+
+  async retireExpiredFallbacks(): Promise<number> {
+    return this.clients.retireExpiredFallbacks(this.clock.now());
   }
 
   async recordInvalid(id: string, description: string): Promise<void> {

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ParticleModule } from '../particle/particle.module.js';
+import { OAuthClientRotationService } from './oauth-client-rotation.service.js';
 import { OAuthClientsController } from './oauth-clients.controller.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
 import { OAuthClientsService } from './oauth-clients.service.js';
@@ -7,8 +9,15 @@ import { TenantsRepository } from './tenants.repository.js';
 import { TenantsService } from './tenants.service.js';
 
 @Module({
+  imports: [ParticleModule],
   controllers: [TenantsController, OAuthClientsController],
-  providers: [TenantsRepository, TenantsService, OAuthClientsRepository, OAuthClientsService],
+  providers: [
+    TenantsRepository,
+    TenantsService,
+    OAuthClientsRepository,
+    OAuthClientsService,
+    OAuthClientRotationService,
+  ],
   exports: [TenantsService, OAuthClientsService],
 })
 export class TenantsModule {}

@@ -15,6 +15,7 @@ import { OAuthClientsService } from '../tenants/oauth-clients.service.js';
 import { CredentialEntity } from './credential.entity.js';
 import { credentialLocation } from './credential-seal.js';
 import { FailureUpdate, RenewedTokens } from './credentials.repository.js';
+import { TokenMetrics } from './token.metrics.js';
 
 /** The credential cannot be renewed without a person (wrong kind, or its client moved on). */
 export class NotRenewableError extends Error {
@@ -41,6 +42,7 @@ export class CredentialRenewer {
     private readonly particle: ParticleClient,
     private readonly box: SecretBox,
     private readonly clock: Clock,
+    private readonly metrics: TokenMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -49,12 +51,22 @@ export class CredentialRenewer {
       throw new NotRenewableError(`${c.kind} credentials cannot be renewed`);
     const client = await this.oauthClients.usableBy(c.tenantId, c.oauthClientId);
     let tokens: TokenSet;
+    let used = client.credentials;
     if (c.kind === 'client_credentials') {
-      tokens = await this.particle.token(client.credentials, {
-        type: 'client_credentials',
+      const grant = {
+        type: 'client_credentials' as const,
         expiresIn: this.config.tokenTtlSeconds,
         ...(c.scope ? { scope: c.scope } : {}),
-      });
+      };
+      try {
+        tokens = await this.particle.token(client.credentials, grant);
+      } catch (err) {
+        // Inside a rotation's grace period the previous secret is tried once; the metric is the alert.
+        if (!client.fallback || !isParticleError(err) || err.kind !== 'invalid_client') throw err;
+        this.metrics.fallbacks.inc();
+        used = client.fallback;
+        tokens = await this.particle.token(client.fallback, grant);
+      }
     } else {
       if (!c.refreshTokenSealed) throw new NotRenewableError('no refresh token is stored');
       // Refresh tokens only work with the client that issued them (particle-cloud.md §0.5).
@@ -68,7 +80,7 @@ export class CredentialRenewer {
       tokens = await this.particle.token(client.credentials, { type: 'refresh_token', refreshToken });
     }
     await this.oauthClients.recordWorking(client.id);
-    return { tokens, sealed: this.seal(c, tokens, client.credentials.clientId) };
+    return { tokens, sealed: this.seal(c, tokens, used.clientId) };
   }
 
   private seal(c: CredentialEntity, tokens: TokenSet, issuerClientId: string): RenewedTokens {

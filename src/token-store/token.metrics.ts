@@ -7,6 +7,7 @@ export class TokenMetrics {
   readonly issued: Counter<'outcome' | 'source'>;
   readonly renewals: Counter<'outcome'>;
   readonly renewalSeconds: Histogram;
+  readonly fallbacks: Counter;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -26,6 +27,11 @@ export class TokenMetrics {
       name: 'broker_token_renewal_duration_seconds',
       help: 'Time callers waited for a renewal (lock wait included)',
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+      registers,
+    });
+    this.fallbacks = new Counter({
+      name: 'broker_oauth_client_fallback_total',
+      help: 'Mints that needed the previous secret of a rotated OAuth client (alert: finish the rotation)',
       registers,
     });
   }
