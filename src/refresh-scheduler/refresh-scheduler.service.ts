@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { OAuthClientRotationService } from '../tenants/oauth-client-rotation.service.js';
 import { OAuthClientsService } from '../tenants/oauth-clients.service.js';
 import { CredentialEntity } from '../token-store/credential.entity.js';
 import { CredentialLeasesRepository } from './credential-leases.repository.js';
@@ -42,6 +43,7 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
     private readonly leases: CredentialLeasesRepository,
     private readonly step: CredentialRenewalStep,
     private readonly oauthClients: OAuthClientsService,
+    private readonly rotations: OAuthClientRotationService,
     private readonly audit: AuditService,
     private readonly metrics: RefreshMetrics,
     private readonly clock: Clock,
@@ -81,7 +83,7 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
     const result: SweepResult = { claimed: 0, renewed: 0, failed: 0, skipped: 0 };
     const leaseMs = this.config.particle.timeoutMs * 3 + 30_000;
     try {
-      await this.oauthClients.retireExpiredFallbacks();
+      await this.housekeeping();
       while (!this.stopping && result.claimed < MAX_PER_SWEEP) {
         const now = this.clock.now();
         const batch = await this.leases.claimDue(this.owner, now, new Date(now.getTime() + leaseMs), BATCH);
@@ -105,6 +107,19 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
       });
     }
     return result;
+  }
+
+  /** Rotation clean-up rides on the sweep; its failures are retried next time and never stop renewals. */
+  private async housekeeping(): Promise<void> {
+    try {
+      await this.oauthClients.retireExpiredFallbacks();
+      await this.rotations.deleteRetiredAtParticle();
+    } catch (err) {
+      this.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'rotation clean-up failed; retrying next sweep',
+      );
+    }
   }
 
   private async runWithConcurrency(

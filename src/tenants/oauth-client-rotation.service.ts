@@ -1,15 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import { SecretBox } from '../crypto/secret-box.js';
 import { ClientCredentials, ParticleClient } from '../particle/particle.client.js';
 import { isParticleError, toApiError } from '../particle/particle.errors.js';
+import { CredentialsService } from '../token-store/credentials.service.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
 import { OAuthClientView, RotateSecretBody } from './oauth-clients.dto.js';
 import { OAuthClientsService, secretLocation } from './oauth-clients.service.js';
 
 const DEFAULT_GRACE_SECONDS = 86_400;
+const DELETIONS_PER_SWEEP = 50;
+const DELETE_RETRY_MS = 5 * 60_000;
 /** A code Particle can never have issued: checks a web client's secret without side effects. */
 const PROBE_CODE = 'particle-token-broker-secret-check';
 
@@ -26,21 +30,23 @@ export class OAuthClientRotationService {
     private readonly particle: ParticleClient,
     private readonly box: SecretBox,
     private readonly clock: Clock,
+    private readonly credentials: CredentialsService,
+    private readonly audit: AuditService,
   ) {}
 
   async rotate(id: string, body: RotateSecretBody): Promise<OAuthClientView> {
-    if (body.mode === 'particle') {
-      throw ApiError.validation(
-        'mode "particle" (the broker creating the client at Particle) is not available yet',
-        [{ field: 'mode', messages: ['not available yet: pass client_secret'] }],
-      );
-    }
     const current = await this.clients.get(id);
-    const next: ClientCredentials = {
-      clientId: body.client_id ?? current.client_id,
-      clientSecret: body.client_secret ?? '',
-    };
-    await this.verify(current, next);
+    let next: ClientCredentials;
+    let managementCredentialId: string | undefined;
+    if (body.mode === 'particle') {
+      ({ next, managementCredentialId } = await this.createAtParticle(
+        current,
+        body.management_credential_id,
+      ));
+    } else {
+      next = { clientId: body.client_id ?? current.client_id, clientSecret: body.client_secret ?? '' };
+      await this.verify(current, next);
+    }
     const now = this.clock.now();
     const grace = body.grace_seconds ?? DEFAULT_GRACE_SECONDS;
     const secretRowId = randomUUID();
@@ -50,12 +56,89 @@ export class OAuthClientRotationService {
         secretRowId,
         clientId: next.clientId,
         sealed: this.box.seal(next.clientSecret, secretLocation(secretRowId)),
+        ...(managementCredentialId ? { managementCredentialId } : {}),
       },
       grace > 0 ? new Date(now.getTime() + grace * 1000) : null,
       now,
     );
     if (!rotated) throw ApiError.notFound(`OAuth client ${id}`);
     return this.clients.get(id);
+  }
+
+  /**
+   * Particle cannot regenerate a secret (§0.4): the broker creates a new client like the old one (type,
+   * redirect URI, product; named after the broker's id, since Particle's name and scope are not stored)
+   * with the tenant's management credential. The old client is deleted by the sweep after the grace.
+   */
+  private async createAtParticle(
+    current: OAuthClientView,
+    managementCredentialId: string | undefined,
+  ): Promise<{ next: ClientCredentials; managementCredentialId: string }> {
+    if (!current.tenant_id) {
+      throw ApiError.conflict(
+        'A shared OAuth client has no tenant whose credential could manage it at Particle',
+      );
+    }
+    const manager = await this.credentials.managementToken(current.tenant_id, managementCredentialId);
+    if (!manager) {
+      throw ApiError.conflict(
+        `Tenant ${current.tenant_id} has no management credential (an active token credential that may create clients)`,
+      );
+    }
+    try {
+      const created = await this.particle.createClient(manager.accessToken, {
+        ...(current.product_id ? { productId: current.product_id } : {}),
+        name: current.id,
+        type: current.type === 'web' ? 'web' : 'installed',
+        ...(current.redirect_uri ? { redirectUri: current.redirect_uri } : {}),
+      });
+      return {
+        next: { clientId: created.clientId, clientSecret: created.secret },
+        managementCredentialId: manager.credentialId,
+      };
+    } catch (err) {
+      if (isParticleError(err) && (err.kind === 'invalid_token' || err.kind === 'rejected')) {
+        throw new ApiError('upstream_rejected', `Particle refused to create the client: ${err.description}`);
+      }
+      throw isParticleError(err) ? toApiError(err) : err;
+    }
+  }
+
+  /**
+   * A step of every refresh sweep: deletes at Particle the old clients of broker-managed rotations whose
+   * grace has passed. A failure is audited and retried five minutes later; a 404 counts as done.
+   */
+  async deleteRetiredAtParticle(): Promise<{ deleted: number; failed: number }> {
+    const now = this.clock.now();
+    const due = await this.repository.findDueParticleDeletions(now, DELETIONS_PER_SWEEP);
+    let deleted = 0;
+    for (const d of due) {
+      const manager = d.tenantId
+        ? await this.credentials.managementToken(d.tenantId, d.managementCredentialId)
+        : undefined;
+      let error: string | undefined;
+      try {
+        if (!manager) throw new Error('the management credential is gone');
+        await this.particle.deleteClient(manager.accessToken, {
+          clientId: d.clientId,
+          ...(d.productId ? { productId: d.productId } : {}),
+        });
+        await this.repository.markDeletedAtParticle(d.secretId, now);
+        deleted++;
+      } catch (err) {
+        error = isParticleError(err) ? err.kind : err instanceof Error ? err.message : 'error';
+        await this.repository.postponeParticleDeletion(d.secretId, new Date(now.getTime() + DELETE_RETRY_MS));
+      }
+      await this.audit.record({
+        actor: 'system',
+        action: 'oauth_client.delete_at_particle',
+        outcome: error ? 'failure' : 'success',
+        tenantId: d.tenantId,
+        target: d.oauthClientId,
+        details: { client_id: d.clientId, ...(error ? { error } : {}) },
+      });
+    }
+    return { deleted, failed: due.length - deleted };
   }
 
   async rollBack(id: string): Promise<OAuthClientView> {

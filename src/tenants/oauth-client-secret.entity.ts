@@ -44,4 +44,18 @@ export class OAuthClientSecretEntity {
 
   @Column({ name: 'retire_after', type: 'timestamptz', nullable: true })
   retireAfter: Date | null;
+
+  /**
+   * Set for clients the broker manages at Particle (rotation mode "particle"): the credential whose token
+   * may create and delete clients for this tenant.
+   */
+  @Column({ name: 'management_credential_id', type: 'uuid', nullable: true })
+  managementCredentialId: string | null;
+
+  /** When the broker should delete this version's client at Particle (the end of its grace period). */
+  @Column({ name: 'particle_delete_after', type: 'timestamptz', nullable: true })
+  particleDeleteAfter: Date | null;
+
+  @Column({ name: 'particle_deleted_at', type: 'timestamptz', nullable: true })
+  particleDeletedAt: Date | null;
 }

@@ -132,7 +132,7 @@ export class RotateSecretBody {
 
   @ApiPropertyOptional({
     enum: ['particle'],
-    description: 'Let the broker create the new client at Particle (not available yet)',
+    description: 'The broker creates the new client at Particle with the management credential',
   })
   @IsOptional()
   @IsIn(['particle'])

@@ -96,10 +96,11 @@ export class OAuthClientsRepository {
    */
   async rotate(
     id: string,
-    next: { secretRowId: string; clientId: string; sealed: string },
+    next: { secretRowId: string; clientId: string; sealed: string; managementCredentialId?: string },
     retireAfter: Date | null,
     now: Date,
   ): Promise<boolean> {
+    const managed = next.managementCredentialId ?? null;
     return this.dataSource.transaction(async (em) => {
       const client = await em
         .createQueryBuilder(OAuthClientEntity, 'c')
@@ -117,10 +118,16 @@ export class OAuthClientsRepository {
         { oauthClientId: id, state: 'previous' },
         { state: 'retired' },
       );
+      // A broker-managed rotation also deletes the old client at Particle once its grace has passed.
+      const deletion = managed
+        ? { managementCredentialId: managed, particleDeleteAfter: retireAfter ?? now }
+        : {};
       await em.update(
         OAuthClientSecretEntity,
         { oauthClientId: id, state: 'active' },
-        retireAfter ? { state: 'previous', retireAfter } : { state: 'retired', retireAfter: now },
+        retireAfter
+          ? { state: 'previous', retireAfter, ...deletion }
+          : { state: 'retired', retireAfter: now, ...deletion },
       );
       await em.insert(OAuthClientSecretEntity, {
         id: next.secretRowId,
@@ -130,6 +137,9 @@ export class OAuthClientsRepository {
         secretSealed: next.sealed,
         state: 'active',
         retireAfter: null,
+        managementCredentialId: managed,
+        particleDeleteAfter: null,
+        particleDeletedAt: null,
       });
       await em.update(
         OAuthClientEntity,
@@ -150,12 +160,19 @@ export class OAuthClientsRepository {
         .where(`s.oauth_client_id = :id AND s.state = 'previous' AND s.retire_after > :now`, { id, now })
         .getOne();
       if (!previous) return false;
+      const rolledBack = await em.findOneBy(OAuthClientSecretEntity, { oauthClientId: id, state: 'active' });
+      // A client the broker created for the rotation being undone is deleted at Particle again.
+      const deletion = rolledBack?.managementCredentialId ? { particleDeleteAfter: now } : {};
       await em.update(
         OAuthClientSecretEntity,
         { oauthClientId: id, state: 'active' },
-        { state: 'retired', retireAfter: now },
+        { state: 'retired', retireAfter: now, ...deletion },
       );
-      await em.update(OAuthClientSecretEntity, { id: previous.id }, { state: 'active', retireAfter: null });
+      await em.update(
+        OAuthClientSecretEntity,
+        { id: previous.id },
+        { state: 'active', retireAfter: null, particleDeleteAfter: null },
+      );
       await em.update(
         OAuthClientEntity,
         { id },
@@ -164,6 +181,39 @@ export class OAuthClientsRepository {
       await this.callUpCredentials(em, id, now);
       return true;
     });
+  }
+
+  /** Old clients due for deletion at Particle, with what the call needs. */
+  async findDueParticleDeletions(
+    now: Date,
+    limit: number,
+  ): Promise<
+    {
+      secretId: string;
+      oauthClientId: string;
+      tenantId: string | null;
+      productId: string | null;
+      clientId: string;
+      managementCredentialId: string;
+    }[]
+  > {
+    return this.dataSource.query(
+      `SELECT s.id AS "secretId", s.oauth_client_id AS "oauthClientId", c.tenant_id AS "tenantId",
+              c.product_id AS "productId", s.client_id AS "clientId", s.management_credential_id AS "managementCredentialId"
+         FROM oauth_client_secrets s JOIN oauth_clients c ON c.id = s.oauth_client_id
+        WHERE s.particle_delete_after <= $1 AND s.particle_deleted_at IS NULL AND s.state <> 'active'
+          AND s.management_credential_id IS NOT NULL
+        ORDER BY s.particle_delete_after LIMIT $2`,
+      [now.toISOString(), limit],
+    );
+  }
+
+  async markDeletedAtParticle(secretId: string, now: Date): Promise<void> {
+    await this.secrets.update({ id: secretId }, { particleDeletedAt: now });
+  }
+
+  async postponeParticleDeletion(secretId: string, until: Date): Promise<void> {
+    await this.secrets.update({ id: secretId }, { particleDeleteAfter: until });
   }
 
   /** Fallback secrets whose grace has passed are never used again; the state says so too. */

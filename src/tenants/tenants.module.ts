@@ -18,6 +18,6 @@ import { TenantsService } from './tenants.service.js';
     OAuthClientsService,
     OAuthClientRotationService,
   ],
-  exports: [TenantsService, OAuthClientsService],
+  exports: [TenantsService, OAuthClientsService, OAuthClientRotationService],
 })
 export class TenantsModule {}

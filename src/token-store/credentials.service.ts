@@ -88,6 +88,30 @@ export class CredentialsService {
     return toCredentialView(saved);
   }
 
+  /**
+   * The token the broker uses to manage a tenant's OAuth clients at Particle: the named credential, or the
+   * tenant's newest active `token` credential (typically an API user with clients:create/remove).
+   */
+  async managementToken(
+    tenantId: string,
+    credentialId?: string,
+  ): Promise<{ credentialId: string; accessToken: string } | undefined> {
+    const all = await this.credentials.listForTenant(tenantId);
+    const chosen = credentialId
+      ? all.find((c) => c.id === credentialId)
+      : all
+          .filter((c) => c.kind === 'token' && c.status === 'active')
+          .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
+    if (!chosen?.accessTokenSealed) return undefined;
+    return {
+      credentialId: chosen.id,
+      accessToken: this.box.open(
+        chosen.accessTokenSealed,
+        credentialLocation(chosen.id, 'access_token_sealed'),
+      ),
+    };
+  }
+
   async list(tenantId: string): Promise<CredentialView[]> {
     return (await this.credentials.listForTenant(tenantId)).map(toCredentialView);
   }

@@ -166,3 +166,57 @@ describe('OAuth client secret rotation', () => {
     expect(t.logs.text()).not.toContain(NEW_SECRET);
   });
 });
+
+describe('rotation mode "particle"', () => {
+  it('creates the new client at Particle with the management credential and deletes the old one after the grace', async () => {
+    const fake = await ParticleFake.start();
+    const clock = new TestClock();
+    const t = await startTestApp({ env: { PARTICLE_API_URL: fake.url }, clock });
+    const api = client(t.url);
+    const admin = { key: TEST_ADMIN_KEY };
+    try {
+      await tenantWithProductClient(api, fake, 'mgr');
+      const noManager = await api('POST', '/v1/oauth-clients/mgr-prod/rotations', {
+        ...admin,
+        body: { mode: 'particle' },
+      });
+      expect(noManager.status).toBe(409);
+      const apiUser = fake.issueToken({ clientId: 'particle', expiresInSeconds: 0 });
+      await api('POST', '/v1/tenants/mgr/credentials', {
+        ...admin,
+        body: { kind: 'token', access_token: apiUser.accessToken },
+      });
+
+      const res = await api<ClientView>('POST', '/v1/oauth-clients/mgr-prod/rotations', {
+        ...admin,
+        body: { mode: 'particle', grace_seconds: 600 },
+      });
+      expect(res.status).toBe(201);
+      const newId = res.body.client_id;
+      expect(newId).not.toBe('mgr-prod');
+      const created = fake.requests.filter(
+        (r) => r.method === 'POST' && r.path === '/v1/products/1000/clients',
+      );
+      expect(created).toHaveLength(1);
+      expect(created[0]?.headers.authorization).toBe(`Bearer ${apiUser.accessToken}`);
+
+      clock.advance(HOUR);
+      expect((await api('POST', '/v1/tenants/mgr/tokens', { ...admin, body: {} })).status).toBe(200);
+      expect(fake.tokenCalls({ clientId: newId, ok: true })).toBeGreaterThanOrEqual(1);
+
+      expect((await api('POST', '/v1/admin/refresh-runs', admin)).status).toBe(200);
+      const deletions = () =>
+        fake.requests.filter((r) => r.method === 'DELETE' && r.path === '/v1/products/1000/clients/mgr-prod');
+      expect(deletions()).toHaveLength(1);
+      await api('POST', '/v1/admin/refresh-runs', admin);
+      expect(deletions()).toHaveLength(1);
+      const audit = await t.db.query(
+        `SELECT outcome FROM audit_events WHERE action = 'oauth_client.delete_at_particle'`,
+      );
+      expect(audit).toEqual([{ outcome: 'success' }]);
+    } finally {
+      await t.close();
+      await fake.close();
+    }
+  });
+});
