@@ -6,6 +6,7 @@ import { AppModule, AppRuntime } from './app.module.js';
 import { createValidationPipe } from './common/validation.js';
 import { requestIdFor } from './common/request-id.js';
 import type { AppConfig } from './config/config.js';
+import { assertKeyringCoversStoredSecrets } from './crypto/encryption-key-check.js';
 import { runMigrationsLocked } from './database/data-source.js';
 import { AppLogger } from './logging/app-logger.js';
 import { registerRequestLogging } from './logging/request-logging.js';
@@ -69,6 +70,7 @@ export async function createApp(config: AppConfig, runtime: AppRuntime): Promise
   registerRequestLogging(app.getHttpAdapter().getInstance(), logger.pino);
   app.useGlobalPipes(createValidationPipe());
   if (config.migrateOnStart) await runMigrationsLocked(app.get(DataSource));
+  await assertKeyringCoversStoredSecrets(app);
   registerHttpHooks(app);
   registerDocs(app);
   await app.init();

@@ -24,6 +24,7 @@ describe(loadConfig.name, () => {
       dataDir: './.data',
       publicUrl: 'http://127.0.0.1:3000',
       migrateOnStart: true,
+      reencryptInBackground: true,
       particle: {
         apiUrl: 'https://api.particle.io',
         tokenBudget: 80,
@@ -88,6 +89,11 @@ describe(loadConfig.name, () => {
     expect(c.refresh.cron).toBeUndefined();
     expect(c.particle.apiUrl).toBe('http://127.0.0.1:9');
     expect(c.publicUrl).toBe('http://0.0.0.0:8080');
+  });
+
+  it('turns background re-encryption off and refuses any other value than on or off', () => {
+    expect(loadConfig({ BROKER_REENCRYPT: 'off' }).reencryptInBackground).toBe(false);
+    expect(problemsOf({ BROKER_REENCRYPT: 'later' })).toEqual([expect.stringMatching(/^BROKER_REENCRYPT/)]);
   });
 
   it('returns a frozen object', () => {

@@ -79,6 +79,7 @@ const envSchema = z.object({
     .pipe(z.array(z.string().refine((o) => URL.canParse(o), 'each origin must be an absolute URL')))
     .optional(),
   BROKER_MIGRATE: z.enum(['on', 'off']).default('on'),
+  BROKER_REENCRYPT: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PARTICLE_API_URL: urlString.default('https://api.particle.io'),
   // Particle allows 100 per 5 min per IP unless raised for an enterprise account (particle-cloud.md §10).
@@ -104,6 +105,8 @@ export interface AppConfig {
   readonly publicUrl: string;
   readonly returnOrigins: readonly string[];
   readonly migrateOnStart: boolean;
+  /** Re-encrypt values under older keys with the active key in the background (off: only on demand). */
+  readonly reencryptInBackground: boolean;
   readonly logLevel: string;
   readonly particle: {
     readonly apiUrl: string;
@@ -159,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrl: e.BROKER_PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`,
     returnOrigins: (e.BROKER_RETURN_ORIGINS ?? []).map((o) => new URL(o).origin),
     migrateOnStart: e.BROKER_MIGRATE === 'on',
+    reencryptInBackground: e.BROKER_REENCRYPT === 'on',
     logLevel: e.LOG_LEVEL,
     particle: {
       apiUrl: e.PARTICLE_API_URL,

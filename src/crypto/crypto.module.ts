@@ -2,11 +2,15 @@ import { Global, Logger, Module } from '@nestjs/common';
 import { resolve } from 'node:path';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { EncryptionController } from './encryption.controller.js';
 import { Keyring, loadOrCreateDevKey } from './keyring.js';
+import { ReencryptionService } from './reencryption.service.js';
+import { SealedValuesRepository } from './sealed-values.repository.js';
 import { SecretBox } from './secret-box.js';
 
 @Global()
 @Module({
+  controllers: [EncryptionController],
   providers: [
     {
       provide: Keyring,
@@ -22,7 +26,9 @@ import { SecretBox } from './secret-box.js';
       },
     },
     { provide: SecretBox, inject: [Keyring], useFactory: (keyring: Keyring) => new SecretBox(keyring) },
+    SealedValuesRepository,
+    ReencryptionService,
   ],
-  exports: [Keyring, SecretBox],
+  exports: [Keyring, SecretBox, SealedValuesRepository, ReencryptionService],
 })
 export class CryptoModule {}
