@@ -86,7 +86,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           report.slowest = Math.max(report.slowest, took);
           report.byStatus[res.status] = (report.byStatus[res.status] ?? 0) + 1;
           if (res.status === 200) report.ok++;
-          if (cached) res.status === 200 ? report.cachedOk++ : report.cachedFailed++;
+          if (cached && res.status === 200) report.cachedOk++;
+          if (cached && res.status !== 200) report.cachedFailed++;
           const clean =
             res.status === 200 ||
             (res.status === 503 && Number(res.headers.get('retry-after')) > 0) ||
