@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { freePort } from '../src/common/free-port.js';
 
@@ -27,8 +28,28 @@ export async function startProcess(
   throw new Error(`${script} did not start`);
 }
 
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. The
+ * CPU time per request is steadier than req/s when other work shares the machine.
+ */
+export function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
 export interface LoadResult {
   requestsPerSecond: number;
+  /** Requests answered in the run. */
+  requests: number;
+  /** CPU time of the server process per request, in microseconds (when its pid was given, on Linux). */
+  cpuMicrosPerRequest: number | undefined;
   p50: number;
   p99: number;
   non2xx: number;
@@ -41,7 +62,10 @@ export async function load(options: {
   headers?: Record<string, string>;
   connections?: number;
   seconds?: number;
+  /** The server's pid, to measure its CPU time per request. */
+  serverPid?: number | undefined;
 }): Promise<LoadResult> {
+  const cpuBefore = cpuSeconds(options.serverPid);
   const result = await autocannon({
     url: options.url,
     method: 'POST',
@@ -50,8 +74,15 @@ export async function load(options: {
     connections: options.connections ?? 100,
     duration: options.seconds ?? 10,
   });
+  const cpuAfter = cpuSeconds(options.serverPid);
+  const requests = result.requests.total;
   return {
     requestsPerSecond: result.requests.average,
+    requests,
+    cpuMicrosPerRequest:
+      cpuBefore !== undefined && cpuAfter !== undefined && requests > 0
+        ? ((cpuAfter - cpuBefore) * 1e6) / requests
+        : undefined,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,

@@ -92,6 +92,7 @@ async function main(): Promise<void> {
       body,
       connections: CONNECTIONS,
       seconds: SECONDS,
+      serverPid: bare.pid,
     });
     const brokerResult = await load({
       url: `${base}/v1/tenants/bench/tokens`,
@@ -99,7 +100,12 @@ async function main(): Promise<void> {
       headers,
       connections: CONNECTIONS,
       seconds: SECONDS,
+      serverPid: broker.pid,
     });
+    const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const inserts = metric('broker_audit_insert_statements_total');
+    const events = metric('broker_audit_events_total');
     const auditDb = new pg.Client({ connectionString: dbUrl.toString() });
     await auditDb.connect();
     const counted = await auditDb.query<{ n: string }>(
@@ -107,6 +113,9 @@ async function main(): Promise<void> {
     );
     await auditDb.end();
     report(bareResult, brokerResult, fake.tokenCalls(), counted.rows[0]?.n ?? '?');
+    console.log(
+      `audit group commit over the whole broker process: ${events} events in ${inserts} INSERTs (${(events / inserts).toFixed(1)} rows per INSERT)`,
+    );
   } finally {
     broker.kill('SIGTERM');
     bare.kill('SIGTERM');
@@ -118,17 +127,24 @@ async function main(): Promise<void> {
 }
 
 function report(bare: LoadResult, broker: LoadResult, particleCalls: number, auditRows: string): void {
+  const cpu = (r: LoadResult) =>
+    r.cpuMicrosPerRequest === undefined ? '?' : r.cpuMicrosPerRequest.toFixed(0);
   const row = (name: string, r: LoadResult) =>
-    `${name.padEnd(34)} ${r.requestsPerSecond.toFixed(0).padStart(8)} ${String(r.p50).padStart(6)} ${String(r.p99).padStart(6)} ${String(r.non2xx).padStart(7)} ${String(r.errors).padStart(6)}`;
+    `${name.padEnd(34)} ${r.requestsPerSecond.toFixed(0).padStart(8)} ${String(r.p50).padStart(6)} ${String(r.p99).padStart(6)} ${String(r.non2xx).padStart(7)} ${String(r.errors).padStart(6)} ${cpu(r).padStart(8)}`;
   console.log(`\nissue-tokens: ${CONNECTIONS} connections, ${SECONDS} s each, cache-hit path, audit on`);
   console.log(
-    `${'server'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(6)} ${'p99 ms'.padStart(6)} ${'non-2xx'.padStart(7)} ${'errors'.padStart(6)}`,
+    `${'server'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(6)} ${'p99 ms'.padStart(6)} ${'non-2xx'.padStart(7)} ${'errors'.padStart(6)} ${'CPU µs/req'.padStart(8)}`,
   );
   console.log(row('bare Nest+Fastify JSON route', bare));
   console.log(row('broker POST /v1/tenants/:id/tokens', broker));
   console.log(
     `ratio broker/bare: ${(broker.requestsPerSecond / bare.requestsPerSecond).toFixed(2)} (target >= 0.60); broker p99 ${broker.p99} ms (target < 20 ms)`,
   );
+  if (bare.cpuMicrosPerRequest !== undefined && broker.cpuMicrosPerRequest !== undefined) {
+    console.log(
+      `CPU per request broker/bare: ${(broker.cpuMicrosPerRequest / bare.cpuMicrosPerRequest).toFixed(2)} (steadier than req/s on a shared machine)`,
+    );
+  }
   console.log(
     `token calls at the fake during the run: ${particleCalls} (1 = only the first mint); audit rows for token.issue: ${auditRows}`,
   );

@@ -37,10 +37,13 @@ function registerDocs(app: NestFastifyApplication): void {
 function registerHttpHooks(app: NestFastifyApplication): void {
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onSend', async (request, reply) => {
+  // Callback-style hooks, not async ones: each async hook costs a promise and a tick per request. The
+  // header is set as the request arrives; every reply, error pages included, keeps it.
+  fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
+    done();
   });
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     // The route template, never the raw URL: ids in paths would explode label cardinality.
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeHttp(
@@ -50,6 +53,7 @@ function registerHttpHooks(app: NestFastifyApplication): void {
       reply.elapsedTime / 1000,
       request.problemCode ?? 'ok',
     );
+    done();
   });
 }
 

@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditController } from './audit.controller.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditService } from './audit.service.js';
@@ -8,7 +7,7 @@ import { AuditedInterceptor } from './audited.interceptor.js';
 @Global()
 @Module({
   controllers: [AuditController],
-  providers: [AuditRepository, AuditService, { provide: APP_INTERCEPTOR, useClass: AuditedInterceptor }],
-  exports: [AuditService],
+  providers: [AuditRepository, AuditService, AuditedInterceptor],
+  exports: [AuditService, AuditedInterceptor],
 })
 export class AuditModule {}

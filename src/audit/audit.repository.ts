@@ -31,23 +31,30 @@ export class AuditRepository {
   }
 
   /**
-   * One INSERT for a whole batch (the unit of the audit group commit). Columns go in as arrays through
-   * unnest, so the statement has eight parameters however large the batch is.
+   * One INSERT for a whole batch (the unit of the audit group commit). The batch goes in as one JSON
+   * document (one native JSON.stringify, where eight text arrays cost pg's per-element escaping in
+   * JavaScript on the hot path), so the statement has one parameter however large the batch is.
    */
   async appendBatch(events: NewAuditEvent[]): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO audit_events (at, actor, action, tenant_id, target, outcome, request_id, details)
-       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                            $7::text[], $8::jsonb[])`,
+       SELECT to_timestamp(at_ms / 1000.0), actor, action, tenant_id, target, outcome, request_id, details
+       FROM jsonb_to_recordset($1::jsonb) AS e(at_ms bigint, actor text, action text, tenant_id text,
+                                               target text, outcome text, request_id text, details jsonb)`,
       [
-        events.map((e) => e.at.toISOString()),
-        events.map((e) => e.actor),
-        events.map((e) => e.action),
-        events.map((e) => e.tenantId),
-        events.map((e) => e.target),
-        events.map((e) => e.outcome),
-        events.map((e) => e.requestId),
-        events.map((e) => JSON.stringify(e.details)),
+        JSON.stringify(
+          events.map((e) => ({
+            // Epoch milliseconds: a Date in JSON.stringify costs twice a whole row (measured).
+            at_ms: e.at.getTime(),
+            actor: e.actor,
+            action: e.action,
+            tenant_id: e.tenantId,
+            target: e.target,
+            outcome: e.outcome,
+            request_id: e.requestId,
+            details: e.details,
+          })),
+        ),
       ],
     );
   }

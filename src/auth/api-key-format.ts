@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Recognisable in logs, secret scanners and config files. */
 export const API_KEY_PREFIX = 'ptb_';
@@ -11,7 +11,12 @@ export function generateApiKey(): { key: string; hash: Buffer; prefix: string } 
 
 /** 256 random bits need no slow KDF: SHA-256 is preimage-resistant and keeps every lookup cheap. */
 export function hashApiKey(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
+  return hash('sha256', key, 'buffer');
+}
+
+/** The same digest as base64, the form the per-replica key cache uses (one call, no Buffer: hot path). */
+export function hashApiKeyBase64(key: string): string {
+  return hash('sha256', key, 'base64');
 }
 
 export function sameHash(a: Buffer, b: Buffer): boolean {

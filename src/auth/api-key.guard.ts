@@ -4,9 +4,15 @@ import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { PUBLIC_ROUTE, SERVICE_TENANT_PARAM } from './auth.decorators.js';
-import { canActFor } from './principal.js';
+import { canActFor, Principal } from './principal.js';
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/;
+
+interface RouteAccess {
+  isPublic: boolean;
+  /** The path parameter naming the tenant a service key may act for; undefined: admin-only. */
+  tenantParam: string | undefined;
+}
 
 /** Global guard: every route needs an API key unless marked @Public(); admin-only unless @AllowServiceFor. */
 @Injectable()
@@ -16,23 +22,50 @@ export class ApiKeyGuard implements CanActivate {
     private readonly apiKeys: ApiKeysService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+  /** Route metadata never changes after start-up; read once per handler instead of on every request. */
+  private readonly access = new WeakMap<object, WeakMap<object, RouteAccess>>();
+
+  /** Synchronous when the key is cached (see ApiKeysService.authenticate): no promise on the hot path. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const access = this.accessFor(context);
+    if (access.isPublic) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const match = BEARER.exec(request.headers.authorization ?? '');
-    const principal = match?.[1] ? await this.apiKeys.authenticate(match[1]) : undefined;
+    const principal = match?.[1] ? this.apiKeys.authenticate(match[1]) : undefined;
+    return principal instanceof Promise
+      ? principal.then((p) => this.authorize(request, p, access))
+      : this.authorize(request, principal, access);
+  }
+
+  private authorize(request: FastifyRequest, principal: Principal | undefined, access: RouteAccess): boolean {
     if (!principal) {
       throw new ApiError('unauthorized', 'A valid API key is required: Authorization: Bearer <key>');
     }
     request.principal = principal;
     if (principal.role === 'admin') return true;
-    const tenantParam = this.reflector.get<string | undefined>(SERVICE_TENANT_PARAM, context.getHandler());
+    const { tenantParam } = access;
     if (!tenantParam) throw new ApiError('forbidden', 'This endpoint needs an admin key');
     const tenantId = (request.params as Record<string, string | undefined>)[tenantParam];
     if (!tenantId || !canActFor(principal, tenantId)) {
       throw new ApiError('forbidden', 'This key may not act for this tenant');
     }
     return true;
+  }
+
+  private accessFor(context: ExecutionContext): RouteAccess {
+    // Keyed by class, then handler: an inherited handler may sit under classes with different metadata.
+    const controller = context.getClass();
+    const handler = context.getHandler();
+    let byHandler = this.access.get(controller);
+    if (!byHandler) this.access.set(controller, (byHandler = new WeakMap()));
+    let access = byHandler.get(handler);
+    if (!access) {
+      access = {
+        isPublic: Boolean(this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [handler, controller])),
+        tenantParam: this.reflector.get<string | undefined>(SERVICE_TENANT_PARAM, handler),
+      };
+      byHandler.set(handler, access);
+    }
+    return access;
   }
 }

@@ -4,7 +4,7 @@ import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ApiKeyEntity } from './api-key.entity.js';
-import { generateApiKey, hashApiKey, sameHash } from './api-key-format.js';
+import { generateApiKey, hashApiKey, hashApiKeyBase64, sameHash } from './api-key-format.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeyView, CreateApiKeyBody, CreatedApiKeyView } from './api-keys.dto.js';
 import { Principal } from './principal.js';
@@ -70,24 +70,33 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     await this.flushLastUsed().catch(() => undefined);
   }
 
-  /** The principal of a presented key, or undefined when it is unknown, deleted or expired. */
-  async authenticate(key: string): Promise<Principal | undefined> {
-    const hash = hashApiKey(key);
-    if (this.bootstrapHash && sameHash(hash, this.bootstrapHash)) {
+  /**
+   * The principal of a presented key, or undefined when it is unknown, deleted or expired. Answers
+   * synchronously when this replica has the key cached (every request but one per key and 5 s), so the
+   * guard's hot path allocates no promise; a lookup in the database answers with one.
+   */
+  authenticate(key: string): Principal | undefined | Promise<Principal | undefined> {
+    const cacheKey = hashApiKeyBase64(key);
+    if (this.bootstrapHash && sameHash(Buffer.from(cacheKey, 'base64'), this.bootstrapHash)) {
       return { keyId: 'bootstrap', role: 'admin', tenants: '*', expiresAt: null };
     }
     const now = this.clock.now();
-    const cacheKey = hash.toString('base64');
-    let entry = this.cache.get(cacheKey);
-    if (!entry || entry.until <= now.getTime()) {
-      const found = await this.repository.findByHash(hash);
-      this.cache.delete(cacheKey);
-      if (!found) return undefined;
-      if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
-      entry = { principal: toPrincipal(found), until: now.getTime() + API_KEY_CACHE_TTL_MS };
-      this.cache.set(cacheKey, entry);
-    }
-    const { principal } = entry;
+    const entry = this.cache.get(cacheKey);
+    if (entry && entry.until > now.getTime()) return this.accept(entry.principal, now);
+    return this.lookUp(cacheKey, now);
+  }
+
+  private async lookUp(cacheKey: string, now: Date): Promise<Principal | undefined> {
+    const found = await this.repository.findByHash(Buffer.from(cacheKey, 'base64'));
+    this.cache.delete(cacheKey);
+    if (!found) return undefined;
+    if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
+    const entry = { principal: toPrincipal(found), until: now.getTime() + API_KEY_CACHE_TTL_MS };
+    this.cache.set(cacheKey, entry);
+    return this.accept(entry.principal, now);
+  }
+
+  private accept(principal: Principal, now: Date): Principal | undefined {
     if (principal.expiresAt && principal.expiresAt <= now) return undefined;
     this.lastUsed.set(principal.keyId, now);
     return principal;

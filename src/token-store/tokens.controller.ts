@@ -1,7 +1,7 @@
 import { Body, Controller, Header, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { AllowServiceFor, CurrentPrincipal } from '../auth/auth.decorators.js';
+import { AllowServiceFor } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 import { IssuedTokenView, IssueTokenBody } from './tokens.dto.js';
@@ -23,9 +23,10 @@ export class TokensController {
   issue(
     @Param('id') tenantId: string,
     @Body() body: IssueTokenBody,
-    @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
   ): Promise<IssuedTokenView> {
-    return this.issuer.issue(principal, tenantId, body, request.id);
+    // The guard has set the principal (this route is not public). Read here rather than through
+    // @CurrentPrincipal(): a custom parameter decorator builds an execution context on every call.
+    return this.issuer.issue(request.principal as Principal, tenantId, body, request.id);
   }
 }

@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, IsUUID, isUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import type { FieldErrors } from '../common/validation.js';
 
+const MAX_MIN_TTL_SECONDS = 86_400;
+const MAX_CUSTOMER_LENGTH = 254;
+const NO_SPACES = /^[^\s]+$/;
+const KNOWN = new Set(['min_ttl_seconds', 'customer', 'credential_id']);
+
+/**
+ * The token endpoint is the hot path: its body is checked by `checkPlain` (see common/validation.ts), not
+ * by class-validator. The decorators describe the same rules for the OpenAPI document; keep both in step.
+ */
 export class IssueTokenBody {
   @ApiPropertyOptional({
     minimum: 0,
@@ -11,7 +21,7 @@ export class IssueTokenBody {
   @IsOptional()
   @IsInt()
   @Min(0)
-  @Max(86_400)
+  @Max(MAX_MIN_TTL_SECONDS)
   min_ttl_seconds?: number;
 
   @ApiPropertyOptional({
@@ -20,8 +30,8 @@ export class IssueTokenBody {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(254)
-  @Matches(/^[^\s]+$/, { message: 'customer must not contain spaces' })
+  @MaxLength(MAX_CUSTOMER_LENGTH)
+  @Matches(NO_SPACES, { message: 'customer must not contain spaces' })
   customer?: string;
 
   @ApiPropertyOptional({
@@ -31,6 +41,43 @@ export class IssueTokenBody {
   @IsOptional()
   @IsUUID()
   credential_id?: string;
+
+  /** The rules of the decorators above, with class-validator's messages. */
+  static checkPlain(body: Record<string, unknown>): FieldErrors[] {
+    const errors: FieldErrors[] = [];
+    for (const field in body) {
+      if (!KNOWN.has(field)) errors.push({ field, messages: [`property ${field} should not exist`] });
+    }
+    const ttl = body.min_ttl_seconds;
+    if (ttl !== undefined && ttl !== null) {
+      const messages: string[] = [];
+      if (!Number.isInteger(ttl)) messages.push('min_ttl_seconds must be an integer number');
+      if (typeof ttl !== 'number' || !(ttl >= 0)) messages.push('min_ttl_seconds must not be less than 0');
+      if (typeof ttl !== 'number' || !(ttl <= MAX_MIN_TTL_SECONDS)) {
+        messages.push(`min_ttl_seconds must not be greater than ${MAX_MIN_TTL_SECONDS}`);
+      }
+      if (messages.length > 0) errors.push({ field: 'min_ttl_seconds', messages });
+    }
+    const customer = body.customer;
+    if (customer !== undefined && customer !== null) {
+      const messages: string[] = [];
+      if (typeof customer !== 'string') messages.push('customer must be a string');
+      if (typeof customer !== 'string' || customer.length > MAX_CUSTOMER_LENGTH) {
+        messages.push(`customer must be shorter than or equal to ${MAX_CUSTOMER_LENGTH} characters`);
+      }
+      if (typeof customer !== 'string' || !NO_SPACES.test(customer)) {
+        messages.push('customer must not contain spaces');
+      }
+      if (messages.length > 0) errors.push({ field: 'customer', messages });
+    }
+    const credentialId = body.credential_id;
+    if (credentialId !== undefined && credentialId !== null) {
+      if (!isUUID(credentialId)) {
+        errors.push({ field: 'credential_id', messages: ['credential_id must be a UUID'] });
+      }
+    }
+    return errors;
+  }
 }
 
 export class IssuedTokenView {
