@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { Audited } from '../audit/audited.interceptor.js';
 import { ApiError } from '../common/api-error.js';
-import { ApiKeyList, CreateApiKeyBody, CreatedApiKeyView } from './api-keys.dto.js';
+import { ApiKeyList, CreateApiKeyBody, CreatedApiKeyView, RotateApiKeyBody } from './api-keys.dto.js';
 import { ApiKeysService } from './api-keys.service.js';
 
 @ApiTags('api-keys')
@@ -27,6 +27,23 @@ export class ApiKeysController {
   })
   create(@Body() body: CreateApiKeyBody): Promise<CreatedApiKeyView> {
     return this.apiKeys.create(body);
+  }
+
+  @Post(':id/rotate')
+  @ApiOperation({
+    summary: 'A new key for the same holder; the old one keeps working for grace_seconds (default 0)',
+  })
+  @ApiCreatedResponse({ type: CreatedApiKeyView })
+  @Audited('api_key.rotate', {
+    tenant: () => null,
+    target: (c) => c.params.id,
+    details: (c) => ({ successor: c.result?.id ?? null, grace_seconds: c.body.grace_seconds ?? 0 }),
+  })
+  rotate(
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => ApiError.notFound('That API key') })) id: string,
+    @Body() body: RotateApiKeyBody,
+  ): Promise<CreatedApiKeyView> {
+    return this.apiKeys.rotate(id, body.grace_seconds ?? 0);
   }
 
   @Get()

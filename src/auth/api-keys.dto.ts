@@ -4,11 +4,14 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
+  IsInt,
   IsISO8601,
   IsOptional,
   IsString,
   Matches,
+  Max,
   MaxLength,
+  Min,
   MinLength,
 } from 'class-validator';
 
@@ -58,4 +61,19 @@ export class CreatedApiKeyView extends ApiKeyView {
 
 export class ApiKeyList {
   @ApiProperty({ type: [ApiKeyView] }) items: ApiKeyView[];
+}
+
+export class RotateApiKeyBody {
+  @ApiPropertyOptional({
+    example: 3600,
+    minimum: 0,
+    maximum: 2592000,
+    default: 0,
+    description: 'How long the old key keeps working',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86_400)
+  grace_seconds?: number;
 }

@@ -36,6 +36,34 @@ export class ApiKeysRepository {
     return this.repo.find({ order: { createdAt: 'DESC' } });
   }
 
+  /**
+   * A successor with the same name, role, tenants and expiry; the old key expires at `oldExpiresAt` (now,
+   * or the end of a grace period, never later than it would have anyway). One transaction: no moment
+   * without a working key.
+   */
+  async rotate(
+    old: ApiKeyEntity,
+    next: { keyHash: Buffer; keyPrefix: string },
+    oldExpiresAt: Date,
+  ): Promise<ApiKeyEntity> {
+    return this.dataSource.transaction(async (em) => {
+      const successor = await em.save(
+        em.create(ApiKeyEntity, {
+          name: old.name,
+          role: old.role,
+          tenants: old.tenants,
+          keyHash: next.keyHash,
+          keyPrefix: next.keyPrefix,
+          expiresAt: old.expiresAt,
+          lastUsedAt: null,
+        }),
+      );
+      const until = old.expiresAt && old.expiresAt < oldExpiresAt ? old.expiresAt : oldExpiresAt;
+      await em.update(ApiKeyEntity, { id: old.id }, { expiresAt: until });
+      return successor;
+    });
+  }
+
   async deleteById(id: string): Promise<boolean> {
     const result = await this.repo.delete({ id });
     return (result.affected ?? 0) > 0;

@@ -122,6 +122,22 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     return { ...toView(saved), key };
   }
 
+  /** A new key for the same holder; the old one keeps working for `graceSeconds` (0: stops at once). */
+  async rotate(id: string, graceSeconds: number): Promise<CreatedApiKeyView> {
+    const old = await this.repository.findById(id);
+    const now = this.clock.now();
+    if (!old || (old.expiresAt && old.expiresAt <= now)) throw ApiError.notFound(`API key ${id}`);
+    const { key, hash, prefix } = generateApiKey();
+    const successor = await this.repository.rotate(
+      old,
+      { keyHash: hash, keyPrefix: prefix },
+      new Date(now.getTime() + graceSeconds * 1000),
+    );
+    // This replica stops trusting the old key's cached expiry at once; others within the cache bound.
+    this.cache.delete(old.keyHash.toString('base64'));
+    return { ...toView(successor), key };
+  }
+
   async list(): Promise<ApiKeyView[]> {
     return (await this.repository.listNewestFirst()).map(toView);
   }

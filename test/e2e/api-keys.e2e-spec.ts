@@ -144,3 +144,66 @@ describe('API keys', () => {
     }
   });
 });
+
+describe('API key rotation', () => {
+  let t: TestApp;
+  let api: Call;
+  const clock = new TestClock();
+  const admin = { key: TEST_ADMIN_KEY };
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock });
+    api = client(t.url);
+  });
+  afterAll(async () => t.close());
+
+  const create = async () =>
+    (
+      await api<Created>('POST', '/v1/api-keys', {
+        ...admin,
+        body: { name: 'rotating', role: 'admin', tenants: ['*'] },
+      })
+    ).body;
+
+  it('gives a new key and stops the old one at once by default', async () => {
+    const old = await create();
+    const res = await api<Created & { name: string }>('POST', `/v1/api-keys/${old.id}/rotate`, {
+      ...admin,
+      body: {},
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.id).not.toBe(old.id);
+    expect(res.body.key).not.toBe(old.key);
+    expect(res.body.name).toBe('rotating');
+    expect((await api('GET', '/v1/tenants', { key: res.body.key })).status).toBe(200);
+    expect((await api('GET', '/v1/tenants', { key: old.key })).status).toBe(401);
+  });
+
+  it('keeps the old key working through the grace period, then stops it', async () => {
+    const old = await create();
+    expect((await api('GET', '/v1/tenants', { key: old.key })).status).toBe(200);
+    const res = await api<Created>('POST', `/v1/api-keys/${old.id}/rotate`, {
+      key: old.key,
+      body: { grace_seconds: 600 },
+    });
+    expect(res.status).toBe(201);
+    expect((await api('GET', '/v1/tenants', { key: old.key })).status).toBe(200);
+    expect((await api('GET', '/v1/tenants', { key: res.body.key })).status).toBe(200);
+    clock.advance(601_000);
+    expect((await api('GET', '/v1/tenants', { key: old.key })).status).toBe(401);
+    expect((await api('GET', '/v1/tenants', { key: res.body.key })).status).toBe(200);
+  });
+
+  it('answers 404 for an unknown or already expired key and 400 for a bad grace', async () => {
+    expect(
+      (await api('POST', '/v1/api-keys/00000000-0000-4000-8000-000000000000/rotate', { ...admin, body: {} }))
+        .status,
+    ).toBe(404);
+    const old = await create();
+    await api('POST', `/v1/api-keys/${old.id}/rotate`, { ...admin, body: {} });
+    expect((await api('POST', `/v1/api-keys/${old.id}/rotate`, { ...admin, body: {} })).status).toBe(404);
+    expect(
+      (await api('POST', `/v1/api-keys/${old.id}/rotate`, { ...admin, body: { grace_seconds: -5 } })).status,
+    ).toBe(400);
+  });
+});
