@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AppModule, AppRuntime } from './app.module.js';
 import { createValidationPipe } from './common/validation.js';
 import { requestIdFor } from './common/request-id.js';
+import { securityHeaders } from './common/security-headers.js';
 import type { AppConfig } from './config/config.js';
 import { assertKeyringCoversStoredSecrets } from './crypto/encryption-key-check.js';
 import { runMigrationsLocked } from './database/data-source.js';
@@ -34,13 +35,15 @@ function registerDocs(app: NestFastifyApplication): void {
   });
 }
 
-function registerHttpHooks(app: NestFastifyApplication): void {
+function registerHttpHooks(app: NestFastifyApplication, config: AppConfig): void {
+  const https = config.publicUrl.startsWith('https:');
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
   // Callback-style hooks, not async ones: each async hook costs a promise and a tick per request. The
   // header is set as the request arrives; every reply, error pages included, keeps it.
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
+    void reply.headers(securityHeaders(request.url, https));
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
@@ -75,7 +78,7 @@ export async function createApp(config: AppConfig, runtime: AppRuntime): Promise
   app.useGlobalPipes(createValidationPipe());
   if (config.migrateOnStart) await runMigrationsLocked(app.get(DataSource));
   await assertKeyringCoversStoredSecrets(app);
-  registerHttpHooks(app);
+  registerHttpHooks(app, config);
   registerDocs(app);
   await app.init();
   return app;

@@ -62,6 +62,16 @@ describe('foundation', () => {
     );
   });
 
+  it('sends security headers, with a strict content policy everywhere but the Swagger UI', async () => {
+    const api = await fetch(`${t.url}/v1/nothing-here`);
+    expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(api.headers.get('x-frame-options')).toBe('DENY');
+    expect(api.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const docs = await fetch(`${t.url}/docs`);
+    expect(docs.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(docs.headers.get('content-security-policy') ?? '').not.toContain("default-src 'none'");
+  });
+
   it('serves the OpenAPI document and the Swagger UI', async () => {
     const doc = (await (await fetch(`${t.url}/docs/openapi.json`)).json()) as {
       openapi: string;

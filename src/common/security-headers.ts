@@ -1,0 +1,20 @@
+/**
+ * Headers for every answer. The API sends JSON and tiny HTML pages that need nothing from elsewhere, so
+ * the strictest policy fits; Swagger UI (/docs) loads its own scripts and styles and keeps the defaults.
+ */
+const BASE: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+const LOCKED_DOWN: Record<string, string> = {
+  ...BASE,
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+};
+const HSTS = 'max-age=31536000; includeSubDomains';
+
+export function securityHeaders(url: string, httpsPublicUrl: boolean): Record<string, string> {
+  const headers = url.startsWith('/docs') ? BASE : LOCKED_DOWN;
+  return httpsPublicUrl ? { ...headers, 'Strict-Transport-Security': HSTS } : headers;
+}
