@@ -6,6 +6,7 @@
  * Usage: npm run bench:sweep (TEST_DATABASE_URL or DATABASE_URL names a server for a scratch database).
  */
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ParticleFake } from '../test/support/particle-fake.js';
@@ -17,18 +18,29 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const REPLICAS = 2;
 const root = join(import.meta.dirname, '..', '..');
 
-async function post(
-  base: string,
-  key: string,
-  path: string,
-  body: unknown = {},
-): Promise<Record<string, unknown>> {
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+/** node:http rather than fetch: a sweep of thousands can outlast fetch's 5-minute header timeout. */
+function post(base: string, key: string, path: string, body: unknown = {}): Promise<Record<string, unknown>> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${base}${path}`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve(JSON.parse(text || '{}') as Record<string, unknown>));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
   });
-  return (await res.json()) as Record<string, unknown>;
 }
 
 /** What the fake alone sustains with the same number of calls in flight: the practical ceiling. */
