@@ -27,7 +27,12 @@ const MFA_CHALLENGE_MS = 5 * 60 * 1000;
 /** Like Particle's CLI: three tries per mfa_token, then the login starts again. */
 const MFA_ATTEMPTS = 3;
 
-const mfaLocation = (id: string) => ({ table: 'mfa_challenges', column: 'mfa_token_sealed', rowId: id });
+/** Where an MFA challenge's mfa_token is sealed (also listed in crypto/sealed-columns.ts). */
+export const mfaLocation = (id: string) => ({
+  table: 'mfa_challenges',
+  column: 'mfa_token_sealed',
+  rowId: id,
+});
 
 /** Turns what ops hand over (a client, a login, a token) into a stored credential, after Particle agrees. */
 @Injectable()

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mfaLocation } from '../auth/credential-onboarding.service.js';
 import { secretLocation } from '../tenants/oauth-clients.service.js';
 import { credentialLocation } from '../token-store/credential-seal.js';
 import { SEALED_COLUMNS, sealedLocation } from './sealed-columns.js';
@@ -17,12 +18,7 @@ describe('SEALED_COLUMNS', () => {
     for (const name of ['access_token_sealed', 'refresh_token_sealed'] as const) {
       expect(sealedLocation(column('credentials', name), 'r1')).toEqual(credentialLocation('r1', name));
     }
-    // mfa_challenges' helper is private to its service; the rotation e2e test completes an MFA login instead.
-    expect(sealedLocation(column('mfa_challenges', 'mfa_token_sealed'), 'r1')).toEqual({
-      table: 'mfa_challenges',
-      column: 'mfa_token_sealed',
-      rowId: 'r1',
-    });
+    expect(sealedLocation(column('mfa_challenges', 'mfa_token_sealed'), 'r1')).toEqual(mfaLocation('r1'));
   });
 
   it('lists each column once', () => {
