@@ -7,21 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ParticleFake } from '../test/support/particle-fake.js';
-import { freePort, load, LoadResult, startProcess } from './harness.js';
+import { freePort, load, LoadResult, startProcess, scratchDatabase } from './harness.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const root = join(import.meta.dirname, '..', '..');
 
 async function main(): Promise<void> {
-  const server = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-  if (!server) throw new Error('set TEST_DATABASE_URL (or DATABASE_URL) to a PostgreSQL server');
-  const dbName = `broker_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(server);
-  dbUrl.pathname = `/${dbName}`;
+  const scratch = await scratchDatabase();
+  const dbUrl = new URL(scratch.url);
   const fake = await ParticleFake.start();
   fake.addClient({ id: 'bench-prod', secret: 'bench-secret', kind: 'product', productId: 1 });
   const adminKey = `bench_admin_${randomBytes(16).toString('hex')}`;
@@ -121,8 +115,7 @@ async function main(): Promise<void> {
     bare.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
     await fake.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 

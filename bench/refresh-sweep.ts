@@ -10,7 +10,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ParticleFake } from '../test/support/particle-fake.js';
-import { freePort, startProcess } from './harness.js';
+import { freePort, startProcess, scratchDatabase } from './harness.js';
 
 const CREDENTIALS = Number(process.env.BENCH_CREDENTIALS ?? 10_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
@@ -64,14 +64,8 @@ async function fakeCeiling(fake: ParticleFake, inFlight: number, seconds: number
 }
 
 async function main(): Promise<void> {
-  const server = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-  if (!server) throw new Error('set TEST_DATABASE_URL (or DATABASE_URL) to a PostgreSQL server');
-  const dbName = `broker_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(server);
-  dbUrl.pathname = `/${dbName}`;
+  const scratch = await scratchDatabase();
+  const dbUrl = new URL(scratch.url);
   const fake = await ParticleFake.start({ tokenBudget: 10_000_000, latencyMs: LATENCY_MS });
   fake.addClient({ id: 'bench-prod', secret: 'bench-secret', kind: 'product', productId: 1 });
   const adminKey = `bench_admin_${randomBytes(16).toString('hex')}`;
@@ -157,8 +151,7 @@ async function main(): Promise<void> {
     for (const r of replicas) r.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
     await fake.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { Call, client } from '../support/http.js';
 import { ParticleFake } from '../support/particle-fake.js';
 import { tenantWithProductClient } from '../support/tenant-setup.js';
@@ -104,4 +105,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await fake.close();
   }
   return report;
+}
+
+/** What every chaos run must show, long or short. */
+export function expectHeld(report: ChaosReport, timeoutMs: number): void {
+  expect(report.unclean).toEqual([]);
+  expect(report.cachedFailed).toBe(0);
+  expect(report.cachedOk).toBeGreaterThan(0);
+  expect(report.maxConsecutiveFailures).toBeLessThan(10);
+  expect(report.tokenCalls).toBeLessThanOrEqual(100);
+  // A renewal waits for Particle at most PARTICLE_TIMEOUT_MS; callers queued behind it a bit longer.
+  expect(report.slowest).toBeLessThan(timeoutMs * 3 + 2000);
 }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { runChaos } from '../chaos/chaos-run.js';
+import { describe, it } from 'vitest';
+import { expectHeld, runChaos } from '../chaos/chaos-run.js';
 
 describe('chaos subset (npm run test:chaos runs the long version)', () => {
   it('keeps serving cached tokens and fails cleanly while Particle misbehaves', async () => {
@@ -12,11 +12,6 @@ describe('chaos subset (npm run test:chaos runs the long version)', () => {
       timeoutMs,
       rates: { status500: 0.4, status429: 0.1, timeout: 0.1, slow: 0.2 },
     });
-    expect(report.unclean).toEqual([]);
-    expect(report.cachedFailed).toBe(0);
-    expect(report.cachedOk).toBeGreaterThan(0);
-    expect(report.maxConsecutiveFailures).toBeLessThan(10);
-    expect(report.tokenCalls).toBeLessThanOrEqual(100);
-    expect(report.slowest).toBeLessThan(timeoutMs * 3 + 2000);
+    expectHeld(report, timeoutMs);
   }, 120_000);
 });
