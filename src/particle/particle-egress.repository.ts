@@ -45,19 +45,26 @@ export class ParticleEgressRepository {
     decide: (current: EgressState) => { next: EgressState; result: T },
   ): Promise<{ next: EgressState; result: T }> {
     return this.dataSource.transaction(async (em) => {
-      await em
-        .createQueryBuilder()
-        .insert()
-        .into(ParticleEgressEntity)
-        .values({ id, updatedAt: now })
-        .orIgnore()
-        .execute();
-      const row = await em
-        .getRepository(ParticleEgressEntity)
-        .createQueryBuilder('e')
-        .setLock('pessimistic_write')
-        .where('e.id = :id', { id })
-        .getOneOrFail();
+      const lock = () =>
+        em
+          .getRepository(ParticleEgressEntity)
+          .createQueryBuilder('e')
+          .setLock('pessimistic_write')
+          .where('e.id = :id', { id })
+          .getOne();
+      // The row exists after the very first call: lock it straight away, create it only when missing.
+      let row = await lock();
+      if (!row) {
+        await em
+          .createQueryBuilder()
+          .insert()
+          .into(ParticleEgressEntity)
+          .values({ id, updatedAt: now })
+          .orIgnore()
+          .execute();
+        row = await lock();
+        if (!row) throw new Error(`particle_egress row ${id} could not be created`);
+      }
       const decided = decide(stateOf(row));
       const { callTimes, inFlightUntil, consecutiveFailures, openedAt, retryAt } = decided.next;
       await em.update(
