@@ -9,9 +9,13 @@ export class ParticleEgressEntity {
   @PrimaryColumn({ type: 'text' })
   id: string;
 
-  /** Admission times of token calls in the last 5 minutes; at most the budget, trimmed on every write. */
-  @Column({ name: 'call_times', type: 'timestamptz', array: true, default: '{}' })
-  callTimes: Date[];
+  /**
+   * Token calls admitted in the last 5 minutes, counted per 5-second bucket: `[[bucket start ms, calls],
+   * ...]`, at most 61 pairs whatever the budget (one timestamp per call grew with the budget and slowed
+   * every decision).
+   */
+  @Column({ name: 'call_buckets', type: 'jsonb', default: '[]' })
+  callBuckets: [number, number][];
 
   /**
    * One lease per admitted token call whose outcome is not recorded yet (its expiry: the HTTP timeout

@@ -5,7 +5,8 @@ import { ParticleEgressEntity } from './particle-egress.entity.js';
 
 /** The mutable part of a `particle_egress` row, as the guard reasons about it. */
 export interface EgressState {
-  callTimes: Date[];
+  /** `[bucket start ms, calls]`, oldest first. */
+  callBuckets: [number, number][];
   inFlightUntil: Date[];
   consecutiveFailures: number;
   openedAt: Date | null;
@@ -13,7 +14,7 @@ export interface EgressState {
 }
 
 const EMPTY: EgressState = {
-  callTimes: [],
+  callBuckets: [],
   inFlightUntil: [],
   consecutiveFailures: 0,
   openedAt: null,
@@ -22,7 +23,7 @@ const EMPTY: EgressState = {
 
 function stateOf(row: ParticleEgressEntity): EgressState {
   return {
-    callTimes: row.callTimes,
+    callBuckets: row.callBuckets,
     inFlightUntil: row.inFlightUntil,
     consecutiveFailures: row.consecutiveFailures,
     openedAt: row.openedAt,
@@ -66,11 +67,11 @@ export class ParticleEgressRepository {
         if (!row) throw new Error(`particle_egress row ${id} could not be created`);
       }
       const decided = decide(stateOf(row));
-      const { callTimes, inFlightUntil, consecutiveFailures, openedAt, retryAt } = decided.next;
+      const { callBuckets, inFlightUntil, consecutiveFailures, openedAt, retryAt } = decided.next;
       await em.update(
         ParticleEgressEntity,
         { id },
-        { callTimes, inFlightUntil, consecutiveFailures, openedAt, retryAt, updatedAt: now },
+        { callBuckets, inFlightUntil, consecutiveFailures, openedAt, retryAt, updatedAt: now },
       );
       return decided;
     });

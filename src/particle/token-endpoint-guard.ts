@@ -53,6 +53,15 @@ export interface EgressPermit {
 export const DEFAULT_EGRESS_ID = 'default';
 
 const WINDOW_MS = 5 * 60_000;
+/** Budget granularity: a call is remembered up to this much longer than the window, never shorter. */
+const BUCKET_MS = 5_000;
+
+function countCall(buckets: [number, number][], t: number): [number, number][] {
+  const start = t - (t % BUCKET_MS);
+  const last = buckets.at(-1);
+  if (last && last[0] === start) return [...buckets.slice(0, -1), [start, last[1] + 1]];
+  return [...buckets, [start, 1]];
+}
 /** Particle blocks the IP at its 10th consecutive failed token request (§0.3). */
 const PARTICLE_LOCKOUT_FAILURES = 10;
 const MAX_COUNTED_FAILURES = PARTICLE_LOCKOUT_FAILURES - 1;
@@ -99,15 +108,19 @@ function succeeded(s: EgressState): EgressState {
   return { ...s, consecutiveFailures: 0, openedAt: null, retryAt: null };
 }
 
-/** Forgets calls older than the window and counts leases that expired unreported as failures. */
+/** Calls admitted in the window (a bucket counts until its end has left the window: never too few). */
+function callsIn(s: EgressState): number {
+  return s.callBuckets.reduce((sum, [, n]) => sum + n, 0);
+}
+
+/** Forgets buckets older than the window and counts leases that expired unreported as failures. */
 function settle(s: EgressState, now: Date, p: Policy): EgressState {
   const t = now.getTime();
-  const callTimes = s.callTimes
-    .filter((at) => at.getTime() > t - WINDOW_MS)
-    .sort(byTime)
-    .slice(-p.budget);
+  const callBuckets = s.callBuckets
+    .filter(([at]) => at + BUCKET_MS > t - WINDOW_MS)
+    .sort(([a], [b]) => a - b);
   const live = s.inFlightUntil.filter((until) => until.getTime() > t).sort(byTime);
-  let next: EgressState = { ...s, callTimes, inFlightUntil: live };
+  let next: EgressState = { ...s, callBuckets, inFlightUntil: live };
   for (let i = live.length; i < s.inFlightUntil.length; i++) next = failed(next, now, p);
   return next;
 }
@@ -131,16 +144,16 @@ function admit(raw: EgressState, now: Date, p: Policy): { next: EgressState; res
       ),
     );
   }
-  const oldest = s.callTimes[0];
-  if (oldest && s.callTimes.length >= p.budget) {
-    return refuse(new BudgetExhaustedError(secondsUntil(oldest.getTime() + WINDOW_MS, now)));
+  const oldest = s.callBuckets[0];
+  if (oldest && callsIn(s) >= p.budget) {
+    return refuse(new BudgetExhaustedError(secondsUntil(oldest[0] + BUCKET_MS + WINDOW_MS, now)));
   }
   const probe = s.openedAt !== null;
   const permit: EgressPermit = { leaseUntil: new Date(t + p.leaseMs), probe };
   return {
     next: {
       ...s,
-      callTimes: [...s.callTimes, now],
+      callBuckets: countCall(s.callBuckets, t),
       inFlightUntil: [...s.inFlightUntil, permit.leaseUntil],
       // The probe's time limit: every other caller, on any replica, keeps being refused until then.
       retryAt: probe ? permit.leaseUntil : s.retryAt,
@@ -231,7 +244,7 @@ export class TokenEndpointGuard {
     let breaker: BreakerState = 'closed';
     if (s.openedAt) breaker = probing || !retryAt || now >= retryAt ? 'half_open' : 'open';
     return {
-      budgetRemaining: Math.max(0, this.policy.budget - s.callTimes.length),
+      budgetRemaining: Math.max(0, this.policy.budget - callsIn(s)),
       consecutiveFailures: s.consecutiveFailures,
       breaker,
       retryAt: s.openedAt ? retryAt : null,
@@ -239,6 +252,6 @@ export class TokenEndpointGuard {
   }
 
   private observe(s: EgressState): void {
-    this.metrics.observeEgress(Math.max(0, this.policy.budget - s.callTimes.length), s.openedAt !== null);
+    this.metrics.observeEgress(Math.max(0, this.policy.budget - callsIn(s)), s.openedAt !== null);
   }
 }

@@ -4,6 +4,7 @@ import { ParticleEgress1795469416691 } from './1795469416691-ParticleEgress.js';
 import { Credentials1795469814599 } from './1795469814599-Credentials.js';
 import { CustomerTokens1795470139693 } from './1795470139693-CustomerTokens.js';
 import { ManagedClients1795472349303 } from './1795472349303-ManagedClients.js';
+import { EgressBuckets1795476014001 } from './1795476014001-EgressBuckets.js';
 
 /** Applied in this order; a new migration is appended here (no directory globbing, so dist and tests agree). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Credentials1795469814599,
   CustomerTokens1795470139693,
   ManagedClients1795472349303,
+  EgressBuckets1795476014001,
 ];
