@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../config/config.js';
-import { dataSourceOptions, runMigrationsLocked } from './data-source.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { dataSourceOptions, runMigrationsLocked } from '../database/data-source.js';
+import { startEmbeddedPostgres } from '../database/embedded-postgres.js';
 
 /** `run` targets the service's own database; the scratch work of check/generate may use the test server. */
 async function serverUrl(scratch: boolean): Promise<{ url: string; stop: () => Promise<void> }> {
