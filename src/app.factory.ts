@@ -12,7 +12,6 @@ import { runMigrationsLocked } from './database/data-source.js';
 import { AppLogger } from './logging/app-logger.js';
 import { registerRequestLogging } from './logging/request-logging.js';
 import { MetricsService } from './metrics/metrics.service.js';
-import './auth/principal.js';
 
 /** Bodies this API accepts are small JSON documents; anything larger is refused before parsing. */
 export const BODY_LIMIT_BYTES = 64 * 1024;

@@ -17,7 +17,5 @@ export function canActFor(p: Principal, tenantId: string): boolean {
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
-    /** The problem code of an error response, for the request metrics. */
-    problemCode?: string;
   }
 }

@@ -1,7 +1,13 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import '../auth/principal.js';
 import { ApiError, ErrorCode } from './api-error.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The problem code of an error response, for the request metrics. */
+    problemCode?: string;
+  }
+}
 
 const PROBLEM_TYPE_BASE = 'https://particle-token-broker.dev/problems/';
 
