@@ -35,6 +35,8 @@ export interface ApiErrorOptions {
   /** Overrides the code's usual status (e.g. 422 for a secret Particle refused, 413 for a large body). */
   status?: number;
   retryAfterSeconds?: number;
+  /** Overrides the code's usual title where one code covers several causes (e.g. the database, not Particle). */
+  title?: string;
   /** Extra members of the problem body; never put a secret here. */
   extras?: Record<string, unknown>;
 }
@@ -54,7 +56,7 @@ export class ApiError extends Error {
     super(detail);
     this.name = 'ApiError';
     this.status = options.status ?? ERROR_STATUS[code];
-    this.title = TITLES[code];
+    this.title = options.title ?? TITLES[code];
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.extras = options.extras ?? {};
   }

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { databaseUnavailable, isDatabaseUnavailable } from '../database/database-errors.js';
 import { ApiError, ErrorCode } from './api-error.js';
 
 declare module 'fastify' {
@@ -58,9 +59,12 @@ export class ProblemFilter implements ExceptionFilter {
         ? exception
         : exception instanceof HttpException
           ? fromHttpException(exception)
-          : (fromFastifyError(exception) ??
-            new ApiError('internal_error', 'The request could not be completed'));
-    if (error.status >= 500 && !(exception instanceof ApiError)) {
+          : isDatabaseUnavailable(exception)
+            ? databaseUnavailable()
+            : (fromFastifyError(exception) ??
+              new ApiError('internal_error', 'The request could not be completed'));
+    // A database outage is reported by /health/ready; logging it once per failed request would only flood.
+    if (error.status >= 500 && !(exception instanceof ApiError) && error.code === 'internal_error') {
       // Only the stack and message: errors from drivers can quote query parameters, which may hold secrets.
       this.logger.error({
         err: exception instanceof Error ? { name: exception.name, stack: exception.stack } : {},

@@ -36,6 +36,12 @@ export class CredentialRenewalStep {
   ) {}
 
   async process(c: CredentialEntity, owner: string): Promise<StepOutcome> {
+    if (c.leaseUntil && c.leaseUntil.getTime() <= this.clock.now().getTime()) {
+      // This replica stalled past its lease (a long pause, a frozen VM): another one may own the row now,
+      // and the version check would refuse our write anyway. Calling Particle would only spend the budget.
+      this.metrics.outcomes.inc({ kind: c.kind, outcome: 'skipped' });
+      return 'skipped';
+    }
     const lease: Lease = { owner, version: c.version };
     const outcome = canRenew(c.kind) ? await this.renew(c, lease) : await this.check(c, lease);
     this.metrics.outcomes.inc({ kind: c.kind, outcome: outcome.result });

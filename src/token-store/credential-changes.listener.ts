@@ -47,6 +47,11 @@ export class CredentialChangesListener implements OnModuleInit, OnApplicationShu
     try {
       await client.connect();
       await client.query(`LISTEN ${CREDENTIAL_CHANNEL}`);
+      if (this.stopped) {
+        // Shut down while this attempt was connecting: nobody would ever close it.
+        await client.end().catch(() => undefined);
+        return;
+      }
       this.client = client;
       this.cache.clear();
     } catch (err) {

@@ -6,6 +6,7 @@ import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SecretBox } from '../crypto/secret-box.js';
+import { databaseUnavailable, isDatabaseUnavailable } from '../database/database-errors.js';
 import { isParticleError, toApiError } from '../particle/particle.errors.js';
 import { canRenew } from '../refresh-scheduler/renewal-policy.js';
 import { TenantsService } from '../tenants/tenants.service.js';
@@ -78,7 +79,14 @@ export class TokenIssuerService {
       this.metrics.issued.inc({ outcome: 'ok', source });
       return this.view(token);
     } catch (err) {
-      const apiError = err instanceof ApiError ? err : isParticleError(err) ? toApiError(err) : undefined;
+      const apiError =
+        err instanceof ApiError
+          ? err
+          : isParticleError(err)
+            ? toApiError(err)
+            : isDatabaseUnavailable(err)
+              ? databaseUnavailable()
+              : undefined;
       this.metrics.issued.inc({ outcome: apiError?.code ?? 'internal_error', source: 'none' });
       await this.audit
         .record({

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CredentialRenewalStep } from '../../src/refresh-scheduler/credential-renewal.step.js';
+import { CredentialEntity } from '../../src/token-store/credential.entity.js';
+import { CredentialsRepository } from '../../src/token-store/credentials.repository.js';
+import { client } from '../support/http.js';
+import { ParticleFake } from '../support/particle-fake.js';
+import { tenantWithProductClient } from '../support/tenant-setup.js';
+import { startTestApp, TestApp } from '../support/test-app.js';
+
+describe(CredentialRenewalStep.name, () => {
+  let fake: ParticleFake;
+  let t: TestApp;
+  let credentialId: string;
+  const owner = 'replica-that-froze';
+
+  beforeAll(async () => {
+    fake = await ParticleFake.start();
+    t = await startTestApp({ env: { PARTICLE_API_URL: fake.url } });
+    ({ credentialId } = await tenantWithProductClient(client(t.url), fake, 'lease-step'));
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+  });
+
+  async function claimed(leaseSeconds: number): Promise<CredentialEntity> {
+    await t.db.query(
+      `UPDATE credentials SET lease_owner = $1, lease_until = now() + make_interval(secs => $2) WHERE id = $3`,
+      [owner, leaseSeconds, credentialId],
+    );
+    const c = await t.app.get(CredentialsRepository).findById(credentialId);
+    if (!c) throw new Error('credential vanished');
+    return c;
+  }
+
+  it('does not call Particle for a claimed credential whose lease ran out while the replica stalled', async () => {
+    const stale = await claimed(-30);
+    const before = fake.tokenCalls();
+    expect(await t.app.get(CredentialRenewalStep).process(stale, owner)).toBe('skipped');
+    expect(fake.tokenCalls()).toBe(before);
+    const [row] = await t.db.query<{ version: number }>('SELECT version FROM credentials WHERE id = $1', [
+      credentialId,
+    ]);
+    expect(row?.version).toBe(stale.version);
+  });
+
+  it('renews the same credential while its lease holds', async () => {
+    const live = await claimed(30);
+    const before = fake.tokenCalls();
+    expect(await t.app.get(CredentialRenewalStep).process(live, owner)).toBe('renewed');
+    expect(fake.tokenCalls()).toBe(before + 1);
+  });
+});
