@@ -11,7 +11,8 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import { ApiError } from '../common/api-error.js';
-import { AuditService } from './audit.service.js';
+import type { AuditOutcome } from './audit-event.entity.js';
+import { AuditRecord, AuditService } from './audit.service.js';
 
 export interface AuditContext {
   params: Record<string, string | undefined>;
@@ -38,6 +39,39 @@ export const Audited = (action: string, options: AuditedOptions = {}): MethodDec
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
+interface AuditedMeta {
+  action: string;
+  options: AuditedOptions;
+}
+
+/** The `@Audited` metadata of a handler, so the CLI audits a call exactly as the endpoint does. */
+export function auditedMetaOf(handler: object): AuditedMeta | undefined {
+  return Reflect.getMetadata(AUDITED, handler) as AuditedMeta | undefined;
+}
+
+/** One audit row for a call of an `@Audited` handler, from the API or the CLI alike. */
+export function auditRecordFor(
+  meta: AuditedMeta,
+  c: AuditContext,
+  call: { actor: string; requestId: string | null; outcome: AuditOutcome; error?: ApiError | undefined },
+): AuditRecord {
+  const { options } = meta;
+  return {
+    actor: call.actor,
+    action: meta.action,
+    outcome: call.outcome,
+    requestId: call.requestId,
+    tenantId: options.tenant
+      ? options.tenant(c)
+      : (str(c.result?.tenant_id) ?? str(c.body.tenant_id) ?? null),
+    target: options.target ? options.target(c) : (str(c.result?.id) ?? c.params.id ?? null),
+    details: {
+      ...(options.details ? options.details(c) : {}),
+      ...(call.error ? { error: call.error.code } : {}),
+    },
+  };
+}
+
 @Injectable()
 export class AuditedInterceptor implements NestInterceptor {
   constructor(
@@ -46,35 +80,21 @@ export class AuditedInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const meta = this.reflector.get<{ action: string; options: AuditedOptions } | undefined>(
-      AUDITED,
-      context.getHandler(),
-    );
+    const meta = this.reflector.get<AuditedMeta | undefined>(AUDITED, context.getHandler());
     if (!meta) return next.handle();
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const base = {
       params: (request.params ?? {}) as Record<string, string | undefined>,
       body: (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>,
     };
-    const write = (
-      result: Record<string, unknown> | undefined,
-      outcome: 'success' | 'failure' | 'denied',
-      error?: ApiError,
-    ) => {
-      const c: AuditContext = { ...base, result };
-      const { options } = meta;
-      return this.audit.record({
-        actor: request.principal?.keyId ?? 'anonymous',
-        action: meta.action,
-        outcome,
-        requestId: request.id,
-        tenantId: options.tenant
-          ? options.tenant(c)
-          : (str(result?.tenant_id) ?? str(base.body.tenant_id) ?? null),
-        target: options.target ? options.target(c) : (str(result?.id) ?? base.params.id ?? null),
-        details: { ...(options.details ? options.details(c) : {}), ...(error ? { error: error.code } : {}) },
-      });
-    };
+    const write = (result: Record<string, unknown> | undefined, outcome: AuditOutcome, error?: ApiError) =>
+      this.audit.record(
+        auditRecordFor(
+          meta,
+          { ...base, result },
+          { actor: request.principal?.keyId ?? 'anonymous', requestId: request.id, outcome, error },
+        ),
+      );
     return next.handle().pipe(
       mergeMap((result: unknown) =>
         from(write(result as Record<string, unknown> | undefined, 'success').then(() => result)),

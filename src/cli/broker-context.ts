@@ -1,0 +1,100 @@
+import { INestApplicationContext, Injectable, OnApplicationShutdown, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { hostname, userInfo } from 'node:os';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../app.module.js';
+import { auditedMetaOf, auditRecordFor, AuditContext } from '../audit/audited.interceptor.js';
+import { AuditService } from '../audit/audit.service.js';
+import { ApiError } from '../common/api-error.js';
+import { createValidationPipe } from '../common/validation.js';
+import { loadConfig } from '../config/config.js';
+import { assertKeyringCoversStoredSecrets } from '../crypto/encryption-key-check.js';
+import { dataSourceOptions, runMigrationsLocked } from '../database/data-source.js';
+import { EmbeddedDatabase, startEmbeddedPostgres } from '../database/embedded-postgres.js';
+
+/**
+ * The broker's own services, booted on first use: `--help` and usage errors never touch the database.
+ * It is the service's module graph (AppModule) as an application context, without the HTTP server, the
+ * in-process cron or background re-encryption (the CLI is the cron, and runs one job at a time).
+ */
+@Injectable()
+export class BrokerContext implements OnApplicationShutdown {
+  private booting: Promise<INestApplicationContext> | undefined;
+  private embedded: EmbeddedDatabase | undefined;
+  /** Who the audit log names for what this process does. */
+  readonly actor = `cli:${userInfo().username}@${hostname()}`;
+
+  get<T>(type: Type<T>): Promise<T> {
+    this.booting ??= this.boot();
+    return this.booting.then((app) => app.get(type));
+  }
+
+  /** Validates raw input with the API's own pipe and DTO: the CLI accepts exactly what the API does. */
+  async validated<T extends object>(type: Type<T>, raw: Record<string, unknown>): Promise<T> {
+    return (await createValidationPipe().transform(raw, { type: 'body', metatype: type })) as T;
+  }
+
+  /**
+   * Runs a service call and audits it exactly as the endpoint `handler` (a controller method carrying
+   * `@Audited`) would: same action, tenant, target and details, with this process as the actor.
+   */
+  async audited<R>(
+    handler: object,
+    input: { params?: Record<string, string>; body?: object },
+    call: () => Promise<R>,
+  ): Promise<R> {
+    const meta = auditedMetaOf(handler);
+    if (!meta) throw new Error('audited() needs a handler decorated with @Audited');
+    const audit = await this.get(AuditService);
+    const base = { params: input.params ?? {}, body: { ...input.body } as Record<string, unknown> };
+    const write = (c: AuditContext, outcome: 'success' | 'failure', error?: ApiError) =>
+      audit.record(auditRecordFor(meta, c, { actor: this.actor, requestId: null, outcome, error }));
+    let result: R;
+    try {
+      result = await call();
+    } catch (err) {
+      await write({ ...base, result: undefined }, 'failure', err instanceof ApiError ? err : undefined);
+      throw err;
+    }
+    const record = result && typeof result === 'object' ? (result as Record<string, unknown>) : undefined;
+    await write({ ...base, result: record }, 'success');
+    return result;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const app = await this.booting?.catch(() => undefined);
+    await app?.close();
+    await this.embedded?.stop();
+  }
+
+  private async boot(): Promise<INestApplicationContext> {
+    const config = loadConfig({
+      ...process.env,
+      REFRESH_CRON: 'off',
+      BROKER_REENCRYPT: 'off',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    });
+    this.embedded = config.databaseUrl
+      ? undefined
+      : await startEmbeddedPostgres({ dataDir: config.dataDir, database: 'broker' });
+    const databaseUrl = config.databaseUrl ?? (this.embedded as EmbeddedDatabase).url;
+    // Migrate before the module graph starts: its init hooks already read the tables.
+    if (config.migrateOnStart) await migrate(databaseUrl);
+    const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { databaseUrl }), {
+      logger: ['error', 'warn'],
+      abortOnError: false,
+    });
+    await assertKeyringCoversStoredSecrets(app);
+    return app;
+  }
+}
+
+/** Two connections: one holds the advisory lock while the migrations run on the other. */
+async function migrate(url: string): Promise<void> {
+  const dataSource = await new DataSource(dataSourceOptions(url, 2)).initialize();
+  try {
+    await runMigrationsLocked(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}

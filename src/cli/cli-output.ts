@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+
+export type Row = Record<string, unknown>;
+
+export interface Column {
+  header: string;
+  value: (row: Row) => unknown;
+}
+
+/** A column that shows one field of each row; `header` defaults to the field name. */
+export const field = (name: string, header = name): Column => ({ header, value: (row) => row[name] });
+
+/** The streams and terminal facts the CLI writes to; a provider, so tests can capture it. */
+@Injectable()
+export class CliStreams {
+  readonly out: NodeJS.WritableStream = process.stdout;
+  readonly err: NodeJS.WritableStream = process.stderr;
+  readonly errIsTty: boolean = process.stderr.isTTY;
+}
+
+/**
+ * Everything the CLI prints: aligned tables for people, JSON for scripts (`--json`, one document on
+ * stdout), and progress on stderr so it never mixes with output a script parses.
+ */
+@Injectable()
+export class CliOutput {
+  constructor(private readonly streams: CliStreams) {}
+
+  result(value: unknown, json: boolean, columns: Column[]): void {
+    if (json) return this.line(JSON.stringify(value));
+    const rows = Array.isArray(value) ? (value as Row[]) : [value as Row];
+    this.line(table(rows, columns));
+  }
+
+  line(text: string): void {
+    this.streams.out.write(`${text}\n`);
+  }
+
+  note(text: string): void {
+    this.streams.err.write(`${text}\n`);
+  }
+
+  /** A progress line: redrawn in place on a terminal, one line per update otherwise (logs, CI). */
+  progress(text: string, final = false): void {
+    if (this.streams.errIsTty) this.streams.err.write(`\r\x1b[2K${text}${final ? '\n' : ''}`);
+    else this.streams.err.write(`${text}\n`);
+  }
+}
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '-';
+  if (Array.isArray(v)) return v.map(cell).join(',');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v as string | number | boolean);
+}
+
+export function table(rows: Row[], columns: Column[]): string {
+  if (rows.length === 0) return '(none)';
+  const cells = rows.map((r) => columns.map((c) => cell(c.value(r))));
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]?.length ?? 0)));
+  const render = (values: string[]): string =>
+    values
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [render(columns.map((c) => c.header.toUpperCase())), ...cells.map(render)].join('\n');
+}

@@ -1,0 +1,33 @@
+import { Command, SubCommand } from 'nest-commander';
+import { TenantsService } from '../../tenants/tenants.service.js';
+import { BrokerCommand, CommandGroup, JsonOption } from '../broker-command.js';
+import { BrokerContext } from '../broker-context.js';
+import { CliOutput, field } from '../cli-output.js';
+
+const CREDENTIAL_COLUMNS = [
+  field('id'),
+  field('kind'),
+  field('status'),
+  field('oauth_client_id', 'client'),
+  field('access_expires_at', 'access expires'),
+  field('last_renewed_at', 'renewed'),
+  field('last_error', 'error'),
+];
+
+@SubCommand({ name: 'list', arguments: '<tenant>', description: "a tenant's credentials (never a secret)" })
+export class CredentialsListCommand extends BrokerCommand {
+  constructor(
+    private readonly broker: BrokerContext,
+    private readonly output: CliOutput,
+  ) {
+    super();
+  }
+
+  async run([tenant]: string[], options: JsonOption): Promise<void> {
+    const items = await (await this.broker.get(TenantsService)).credentialsOf(tenant ?? '');
+    this.output.result(options.json ? { items } : items, options.json ?? false, CREDENTIAL_COLUMNS);
+  }
+}
+
+@Command({ name: 'credentials', description: 'credentials: list', subCommands: [CredentialsListCommand] })
+export class CredentialsCommand extends CommandGroup {}
