@@ -35,16 +35,17 @@ export class BrokerContext implements OnApplicationShutdown {
   }
 
   /**
-   * Runs a service call and audits it exactly as the endpoint `handler` (a controller method carrying
+   * Runs a service call and audits it exactly as the endpoint `[controller, method]` (a handler carrying
    * `@Audited`) would: same action, tenant, target and details, with this process as the actor.
    */
-  async audited<R>(
-    handler: object,
+  async audited<C extends object, R>(
+    [controller, method]: [Type<C>, keyof C & string],
     input: { params?: Record<string, string>; body?: object },
     call: () => Promise<R>,
   ): Promise<R> {
-    const meta = auditedMetaOf(handler);
-    if (!meta) throw new Error('audited() needs a handler decorated with @Audited');
+    const handler: unknown = (controller.prototype as Record<string, unknown>)[method];
+    const meta = typeof handler === 'function' ? auditedMetaOf(handler) : undefined;
+    if (!meta) throw new Error(`${controller.name}.${method} is not an @Audited handler`);
     const audit = await this.get(AuditService);
     const base = { params: input.params ?? {}, body: { ...input.body } as Record<string, unknown> };
     const write = (c: AuditContext, outcome: 'success' | 'failure', error?: ApiError) =>

@@ -27,5 +27,5 @@ export function describeFailure(err: unknown): Outcome {
       message: [`error: ${err.code}: ${err.detail}`, ...lines].join('\n'),
     };
   }
-  return { exitCode: 1, message: `failed: ${err instanceof Error ? err.message : String(err)}` };
+  return { exitCode: 1, message: `failed: ${err instanceof Error ? err.message : JSON.stringify(err)}` };
 }

@@ -66,7 +66,7 @@ export class ApiKeysCreateCommand extends BrokerCommand<CreateOptions> {
       expires_at: options.expiresAt,
     });
     const keys = await this.broker.get(ApiKeysService);
-    const created = await this.broker.audited(ApiKeysController.prototype.create, { body }, () =>
+    const created = await this.broker.audited([ApiKeysController, 'create'], { body }, () =>
       keys.create(body),
     );
     this.output.result(created, options.json ?? false, CREATED_COLUMNS);
@@ -110,10 +110,8 @@ export class ApiKeysRotateCommand extends BrokerCommand<JsonOption & { graceSeco
     const body = await this.broker.validated(RotateApiKeyBody, { grace_seconds: options.graceSeconds });
     const id = keyId(raw);
     const keys = await this.broker.get(ApiKeysService);
-    const rotated = await this.broker.audited(
-      ApiKeysController.prototype.rotate,
-      { params: { id }, body },
-      () => keys.rotate(id, body.grace_seconds ?? 0),
+    const rotated = await this.broker.audited([ApiKeysController, 'rotate'], { params: { id }, body }, () =>
+      keys.rotate(id, body.grace_seconds ?? 0),
     );
     this.output.result(rotated, options.json ?? false, CREATED_COLUMNS);
   }
@@ -140,7 +138,7 @@ export class ApiKeysDeleteCommand extends BrokerCommand {
   async run([raw]: string[], options: JsonOption): Promise<void> {
     const id = keyId(raw);
     const keys = await this.broker.get(ApiKeysService);
-    await this.broker.audited(ApiKeysController.prototype.delete, { params: { id } }, () => keys.delete(id));
+    await this.broker.audited([ApiKeysController, 'delete'], { params: { id } }, () => keys.delete(id));
     if (options.json) this.output.line(JSON.stringify({ deleted: id }));
     else this.output.line(`deleted ${id}`);
   }

@@ -77,7 +77,7 @@ export class OAuthClientsCreateCommand extends BrokerCommand<CreateOptions> {
       redirect_uri: options.redirectUri,
     });
     const clients = await this.broker.get(OAuthClientsService);
-    const created = await this.broker.audited(OAuthClientsController.prototype.create, { body }, () =>
+    const created = await this.broker.audited([OAuthClientsController, 'create'], { body }, () =>
       clients.create(body),
     );
     this.output.result(created, options.json ?? false, CLIENT_COLUMNS);
@@ -141,7 +141,7 @@ export class OAuthClientsRotateCommand extends BrokerCommand<RotateOptions> {
     });
     const rotation = await this.broker.get(OAuthClientRotationService);
     const rotated = await this.broker.audited(
-      OAuthClientsController.prototype.rotate,
+      [OAuthClientsController, 'rotate'],
       { params: { id: id ?? '' }, body },
       () => rotation.rotate(id ?? '', body),
     );
@@ -185,7 +185,7 @@ export class OAuthClientsRollbackCommand extends BrokerCommand {
   async run([id]: string[], options: JsonOption): Promise<void> {
     const rotation = await this.broker.get(OAuthClientRotationService);
     const view = await this.broker.audited(
-      OAuthClientsController.prototype.rollBack,
+      [OAuthClientsController, 'rollBack'],
       { params: { id: id ?? '' } },
       () => rotation.rollBack(id ?? ''),
     );

@@ -21,7 +21,7 @@ export class RefreshCommand extends BrokerCommand {
     const scheduler = await this.broker.get(RefreshSchedulerService);
     const started = Date.now();
     const result = await withProgress(
-      this.broker.audited(RefreshRunsController.prototype.run, {}, () => scheduler.sweep()),
+      this.broker.audited([RefreshRunsController, 'run'], {}, () => scheduler.sweep()),
       2000,
       () => this.output.progress(`sweeping… ${Math.round((Date.now() - started) / 1000)} s`),
     );

@@ -47,7 +47,7 @@ export class TenantsCreateCommand extends BrokerCommand<CreateOptions> {
   async run([id]: string[], options: CreateOptions): Promise<void> {
     const body = await this.broker.validated(CreateTenantBody, { id, name: options.name ?? id });
     const tenants = await this.broker.get(TenantsService);
-    const created = await this.broker.audited(TenantsController.prototype.create, { body }, () =>
+    const created = await this.broker.audited([TenantsController, 'create'], { body }, () =>
       tenants.create(body),
     );
     this.output.result(created, options.json ?? false, TENANT_COLUMNS);
