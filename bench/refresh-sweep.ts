@@ -4,19 +4,26 @@
  * nothing is due). Prints renewals/s next to the ideal, REFRESH_CONCURRENCY x replicas / latency, and
  * next to what the fake alone sustains at that concurrency, all in the same run.
  * Usage: npm run bench:sweep (TEST_DATABASE_URL or DATABASE_URL names a server for a scratch database).
+ * BENCH_PROFILE=dir writes a CPU profile of each replica there; BENCH_COUNT_QUERIES=1 makes each replica
+ * print its statements (count, wall time until answered) at exit (see query-count.ts).
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ParticleFake } from '../test/support/particle-fake.js';
-import { freePort, startProcess, scratchDatabase } from './harness.js';
+import { cpuSeconds, freePort, startProcess, scratchDatabase } from './harness.js';
 
 const CREDENTIALS = Number(process.env.BENCH_CREDENTIALS ?? 10_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const REPLICAS = 2;
 const root = join(import.meta.dirname, '..', '..');
+const nodeArgs = [
+  ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+  ...(process.env.BENCH_COUNT_QUERIES ? ['--import', join(import.meta.dirname, 'query-count.js')] : []),
+];
 
 /** node:http rather than fetch: a sweep of thousands can outlast fetch's 5-minute header timeout. */
 function post(base: string, key: string, path: string, body: unknown = {}): Promise<Record<string, unknown>> {
@@ -81,7 +88,7 @@ async function main(): Promise<void> {
   };
   const ports = [await freePort(), await freePort()];
   const bases = ports.map((p) => `http://127.0.0.1:${p}`);
-  const replicas = [];
+  const replicas: ChildProcess[] = [];
   const db = new pg.Client({ connectionString: dbUrl.toString() });
   try {
     for (const port of ports) {
@@ -90,6 +97,7 @@ async function main(): Promise<void> {
           join(root, 'dist', 'main.js'),
           { ...env, PORT: String(port) },
           `http://127.0.0.1:${port}/health/ready`,
+          nodeArgs,
         ),
       );
     }
@@ -117,7 +125,18 @@ async function main(): Promise<void> {
     );
     await db.query(`UPDATE credentials SET next_attempt_at = now() - interval '1 minute'`);
     const ceiling = await fakeCeiling(fake, CONCURRENCY * REPLICAS, 3);
+    const commits = async () =>
+      Number(
+        (
+          await db.query<{ n: string }>(
+            'SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()',
+          )
+        ).rows[0]?.n,
+      );
+    const commitsBefore = await commits();
     const mintsBefore = fake.tokenCalls({ ok: true });
+    const brokerCpu = () => replicas.reduce((sum, r) => sum + (cpuSeconds(r.pid) ?? NaN), 0);
+    const cpuBefore = brokerCpu();
     const started = Date.now();
     const totals = { claimed: 0, renewed: 0, failed: 0, skipped: 0 };
     for (let pass = 0; pass < 1000; pass++) {
@@ -132,6 +151,10 @@ async function main(): Promise<void> {
       if (results.every((r) => Number(r.claimed) === 0)) await new Promise((r) => setTimeout(r, 250));
     }
     const seconds = (Date.now() - started) / 1000;
+    const cpuMs = (brokerCpu() - cpuBefore) * 1000;
+    // The statistics collector publishes counts up to a second late.
+    await new Promise((r) => setTimeout(r, 1200));
+    const committed = (await commits()) - commitsBefore;
     const rate = totals.renewed / seconds;
     const ideal = (CONCURRENCY * REPLICAS * 1000) / LATENCY_MS;
     console.log(
@@ -139,6 +162,12 @@ async function main(): Promise<void> {
     );
     console.log(
       `renewed ${totals.renewed} in ${seconds.toFixed(1)} s (claimed ${totals.claimed}, failed ${totals.failed}, skipped ${totals.skipped}); mints at the fake: ${fake.tokenCalls({ ok: true }) - mintsBefore}`,
+    );
+    console.log(
+      `broker CPU (both replicas): ${(cpuMs / Math.max(1, totals.renewed)).toFixed(2)} ms per renewal, ${(cpuMs / 1000 / seconds).toFixed(2)} cores on average`,
+    );
+    console.log(
+      `PostgreSQL transactions committed (all sessions, incl. this bench's polling): ${(committed / Math.max(1, totals.renewed)).toFixed(2)} per renewal`,
     );
     console.log(
       `renewals/s: ${rate.toFixed(1)}; ideal ${ideal.toFixed(1)} -> ratio ${(rate / ideal).toFixed(2)} (target >= 0.80)`,

@@ -1,85 +1,104 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ParticleEgressEntity } from './particle-egress.entity.js';
+import { ADMIT, CREATE, READ, recordStatement, Refusal, RESET } from './particle-egress.statements.js';
 
-/** The mutable part of a `particle_egress` row, as the guard reasons about it. */
-export interface EgressState {
-  /** `[bucket start ms, calls]`, oldest first. */
-  callBuckets: [number, number][];
-  inFlightUntil: Date[];
+const RECORD_SUCCESS = recordStatement(true);
+const RECORD_FAILURE = recordStatement(false);
+
+/** What every decision needs besides the row: the clock and the policy, fixed by the guard. */
+export interface EgressContext {
+  id: string;
+  now: Date;
+  /** Newest bucket start (ms) that has left the budget window. */
+  windowEndedAfter: number;
+  threshold: number;
+}
+
+/** The row after a decision, for the metrics. */
+export interface EgressAfter {
+  calls: number;
+  open: boolean;
+}
+
+export interface AdmitResult extends EgressAfter {
+  refusal: Refusal | null;
+  /** While open: no call before this instant. */
+  retryAt: Date | null;
+  /** Start (ms) of the oldest bucket in the window, when any. */
+  oldest: number | null;
+  probe: boolean;
+}
+
+export interface EgressReading {
+  calls: number;
   consecutiveFailures: number;
   openedAt: Date | null;
   retryAt: Date | null;
+  probing: boolean;
 }
 
-const EMPTY: EgressState = {
-  callBuckets: [],
-  inFlightUntil: [],
-  consecutiveFailures: 0,
-  openedAt: null,
-  retryAt: null,
-};
-
-function stateOf(row: ParticleEgressEntity): EgressState {
-  return {
-    callBuckets: row.callBuckets,
-    inFlightUntil: row.inFlightUntil,
-    consecutiveFailures: row.consecutiveFailures,
-    openedAt: row.openedAt,
-    retryAt: row.retryAt,
-  };
+interface AdmitRow {
+  refusal: Refusal | null;
+  retryAt: Date | null;
+  oldest: string | null;
+  probe: boolean;
+  calls: number;
+  open: boolean;
 }
 
+/**
+ * The `particle_egress` row, shared by every replica behind one egress IP. Every decision is one
+ * statement (particle-egress.statements.ts): one round trip, the row locked only while the server
+ * runs and commits it.
+ */
 @Injectable()
 export class ParticleEgressRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /**
-   * One short transaction: create the row if missing, lock it (`FOR UPDATE`, so every replica queues
-   * here), let `decide` compute the next state, write it and commit. `decide` is synchronous on purpose:
-   * nothing slow, and above all no HTTP call, may run while the row is locked.
-   */
-  async updateLocked<T>(
-    id: string,
-    now: Date,
-    decide: (current: EgressState) => { next: EgressState; result: T },
-  ): Promise<{ next: EgressState; result: T }> {
-    return this.dataSource.transaction(async (em) => {
-      const lock = () =>
-        em
-          .getRepository(ParticleEgressEntity)
-          .createQueryBuilder('e')
-          .setLock('pessimistic_write')
-          .where('e.id = :id', { id })
-          .getOne();
-      // The row exists after the very first call: lock it straight away, create it only when missing.
-      let row = await lock();
-      if (!row) {
-        await em
-          .createQueryBuilder()
-          .insert()
-          .into(ParticleEgressEntity)
-          .values({ id, updatedAt: now })
-          .orIgnore()
-          .execute();
-        row = await lock();
-        if (!row) throw new Error(`particle_egress row ${id} could not be created`);
-      }
-      const decided = decide(stateOf(row));
-      const { callBuckets, inFlightUntil, consecutiveFailures, openedAt, retryAt } = decided.next;
-      await em.update(
-        ParticleEgressEntity,
-        { id },
-        { callBuckets, inFlightUntil, consecutiveFailures, openedAt, retryAt, updatedAt: now },
-      );
-      return decided;
-    });
+  async admit(
+    c: EgressContext,
+    call: { budget: number; leaseUntil: Date; bucket: number },
+  ): Promise<AdmitResult> {
+    const row = await this.decide<AdmitRow>(c, ADMIT, [call.budget, call.leaseUntil, call.bucket]);
+    return { ...row, oldest: row.oldest === null ? null : Number(row.oldest) };
+  }
+
+  /** `leaseUntil` null: release the earliest lease (a caller that admitted one call only). */
+  async recordOutcome(c: EgressContext, success: boolean, leaseUntil: Date | null): Promise<EgressAfter> {
+    return this.decide<EgressAfter>(c, success ? RECORD_SUCCESS : RECORD_FAILURE, [success, leaseUntil]);
+  }
+
+  async reset(c: EgressContext): Promise<EgressAfter> {
+    return this.decide<EgressAfter>(c, RESET, []);
   }
 
   /** A plain read for reporting; a missing row is the state before any token call. */
-  async find(id: string): Promise<EgressState> {
-    const row = await this.dataSource.getRepository(ParticleEgressEntity).findOneBy({ id });
-    return row ? stateOf(row) : { ...EMPTY };
+  async read(c: EgressContext): Promise<EgressReading> {
+    const [row] = await this.dataSource.query<
+      { calls: number; failures: number; openedAt: Date | null; retryAt: Date | null; probing: boolean }[]
+    >(READ, this.common(c));
+    if (!row) return { calls: 0, consecutiveFailures: 0, openedAt: null, retryAt: null, probing: false };
+    const { failures, ...rest } = row;
+    return { ...rest, consecutiveFailures: failures };
+  }
+
+  /**
+   * Runs a decision; the row exists after the very first call, so it is created only when a statement
+   * finds nothing (then the statement runs again: the creation changed nothing it decides on).
+   */
+  private async decide<T>(c: EgressContext, statement: string, extra: unknown[]): Promise<T> {
+    const params = [...this.common(c), ...extra];
+    let [row] = await this.dataSource.query<T[]>(statement, params);
+    if (!row) {
+      await this.dataSource.query(CREATE, [c.id, c.now]);
+      [row] = await this.dataSource.query<T[]>(statement, params);
+      if (!row) throw new Error(`particle_egress row ${c.id} could not be created`);
+    }
+    return row;
+  }
+
+  private common(c: EgressContext): unknown[] {
+    return [c.id, c.now, c.windowEndedAfter, c.threshold];
   }
 }

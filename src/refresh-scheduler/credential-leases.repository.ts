@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CredentialEntity } from '../token-store/credential.entity.js';
+import { CREDENTIAL_CHANNEL } from '../token-store/credential-changes.listener.js';
 import {
   failureColumns,
   FailureUpdate,
-  notifyChanged,
   renewedColumns,
   RenewedTokens,
 } from '../token-store/credentials.repository.js';
@@ -122,26 +122,31 @@ export class CredentialLeasesRepository {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /**
+   * One statement, so one round trip: the write only if the lease and the version still hold, and the
+   * notification (delivered at commit, like `notifyChanged`) only if it wrote.
+   */
   private async writeIfLeased(
     c: CredentialEntity,
     lease: Lease,
     columns: Partial<CredentialEntity>,
     notify = true,
   ): Promise<boolean> {
-    return this.dataSource.transaction(async (em) => {
-      const result = await em
-        .createQueryBuilder()
-        .update(CredentialEntity)
-        .set(columns)
-        .where('id = :id AND lease_owner = :owner AND version = :version', {
-          id: c.id,
-          owner: lease.owner,
-          version: lease.version,
-        })
-        .execute();
-      const written = (result.affected ?? 0) > 0;
-      if (written && notify) await notifyChanged(em, c.tenantId);
-      return written;
-    });
+    const [update, params]: [string, unknown[]] = this.dataSource
+      .createQueryBuilder()
+      .update(CredentialEntity)
+      .set(columns)
+      .where('id = :id AND lease_owner = :owner AND version = :version', {
+        id: c.id,
+        owner: lease.owner,
+        version: lease.version,
+      })
+      .getQueryAndParameters();
+    const then = notify ? `pg_notify($${params.length + 1}, tenant_id)` : 'true';
+    const rows = await this.dataSource.query<unknown[]>(
+      `WITH written AS (${update} RETURNING tenant_id) SELECT ${then} FROM written`,
+      notify ? [...params, CREDENTIAL_CHANNEL] : params,
+    );
+    return rows.length > 0;
   }
 }

@@ -1,0 +1,94 @@
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CredentialLeasesRepository } from '../../src/refresh-scheduler/credential-leases.repository.js';
+import { CREDENTIAL_CHANNEL } from '../../src/token-store/credential-changes.listener.js';
+import { CredentialEntity } from '../../src/token-store/credential.entity.js';
+import { CredentialsRepository } from '../../src/token-store/credentials.repository.js';
+import { client } from '../support/http.js';
+import { ParticleFake } from '../support/particle-fake.js';
+import { tenantWithProductClient } from '../support/tenant-setup.js';
+import { startTestApp, TestApp } from '../support/test-app.js';
+
+/** The scheduler's writes: one statement each, written only under the claimed lease and version. */
+describe(CredentialLeasesRepository.name, () => {
+  const owner = 'replica-a';
+  let fake: ParticleFake;
+  let t: TestApp;
+  let listener: pg.Client;
+  let credentialId: string;
+  const notified: string[] = [];
+
+  beforeAll(async () => {
+    fake = await ParticleFake.start();
+    t = await startTestApp({ env: { PARTICLE_API_URL: fake.url } });
+    ({ credentialId } = await tenantWithProductClient(client(t.url), fake, 'leases'));
+    listener = new pg.Client({ connectionString: t.db.url });
+    await listener.connect();
+    listener.on('notification', (n) => notified.push(n.payload ?? ''));
+    await listener.query(`LISTEN ${CREDENTIAL_CHANNEL}`);
+  });
+  afterAll(async () => {
+    await listener.end();
+    await t.close();
+    await fake.close();
+  });
+  beforeEach(() => {
+    notified.length = 0;
+  });
+
+  async function claimed(): Promise<CredentialEntity> {
+    await t.db.query(
+      `UPDATE credentials SET lease_owner = $1, lease_until = now() + interval '1 minute' WHERE id = $2`,
+      [owner, credentialId],
+    );
+    const c = await t.app.get(CredentialsRepository).findById(credentialId);
+    if (!c) throw new Error('credential vanished');
+    return c;
+  }
+
+  const failure = { status: 'failing' as const, lastError: 'unavailable: test', nextAttemptAt: new Date() };
+  const leases = () => t.app.get(CredentialLeasesRepository);
+  /** Notifications arrive after the commit, on another connection: give them a round trip to land. */
+  const settle = () => listener.query('SELECT 1');
+
+  it('writes under its lease and version, and announces the tenant once', async () => {
+    const c = await claimed();
+
+    const written = await leases().saveFailureIfLeased(c, { owner, version: c.version }, failure);
+    await settle();
+
+    expect(written).toBe(true);
+    expect(notified).toEqual(['leases']);
+    const [row] = await t.db.query<{ status: string; lease_owner: string | null }>(
+      'SELECT status, lease_owner FROM credentials WHERE id = $1',
+      [credentialId],
+    );
+    expect(row).toEqual({ status: 'failing', lease_owner: null });
+  });
+
+  it('writes nothing and announces nothing when the version moved on since the claim', async () => {
+    const c = await claimed();
+    await t.db.query('UPDATE credentials SET version = version + 1 WHERE id = $1', [credentialId]);
+
+    const written = await leases().saveFailureIfLeased(c, { owner, version: c.version }, failure);
+    await settle();
+
+    expect(written).toBe(false);
+    expect(notified).toEqual([]);
+    const [row] = await t.db.query<{ lease_owner: string | null }>(
+      'SELECT lease_owner FROM credentials WHERE id = $1',
+      [credentialId],
+    );
+    expect(row?.lease_owner).toBe(owner);
+  });
+
+  it('gives a credential back without announcing it (nothing a cache holds changed)', async () => {
+    const c = await claimed();
+
+    const released = await leases().release(c, { owner, version: c.version }, new Date());
+    await settle();
+
+    expect(released).toBe(true);
+    expect(notified).toEqual([]);
+  });
+});

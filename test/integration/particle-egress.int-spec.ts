@@ -1,0 +1,151 @@
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { dataSourceOptions } from '../../src/database/data-source.js';
+import {
+  AdmitResult,
+  EgressContext,
+  ParticleEgressRepository,
+} from '../../src/particle/particle-egress.repository.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+/**
+ * The guard's single-statement decisions under real concurrency: two DataSources (two replicas' pools)
+ * firing at the one `particle_egress` row at once. The guard's rules themselves are tested through
+ * `TokenEndpointGuard` in token-endpoint-guard.int-spec.ts.
+ */
+const NOW = new Date('2030-01-01T00:00:00.000Z');
+const LEASE_UNTIL = new Date(NOW.getTime() + 15_000);
+const BUCKET = NOW.getTime();
+const THRESHOLD = 5;
+
+let db: TestDatabase;
+const sources: DataSource[] = [];
+let replicas: ParticleEgressRepository[];
+
+async function pool(size: number): Promise<ParticleEgressRepository> {
+  const source = await new DataSource(dataSourceOptions(db.url, size)).initialize();
+  sources.push(source);
+  return new ParticleEgressRepository(source);
+}
+
+const context: EgressContext = {
+  id: 'default',
+  now: NOW,
+  windowEndedAfter: NOW.getTime() - 305_000,
+  threshold: THRESHOLD,
+};
+const admit = (r: ParticleEgressRepository, budget: number, leaseUntil = LEASE_UNTIL) =>
+  r.admit(context, { budget, leaseUntil, bucket: BUCKET });
+
+async function row(): Promise<{ calls: number; leases: number; failures: number; opened: boolean }> {
+  const [r] = await db.query<{ calls: number; leases: number; failures: number; opened: boolean }>(
+    `SELECT (SELECT coalesce(sum((v->>1)::int), 0)::int FROM jsonb_array_elements(call_buckets) v) AS calls,
+            cardinality(in_flight_until) AS leases, consecutive_failures AS failures,
+            opened_at IS NOT NULL AS opened
+       FROM particle_egress`,
+  );
+  if (!r) throw new Error('no particle_egress row');
+  return r;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  replicas = [await pool(10), await pool(10)];
+});
+
+beforeEach(async () => {
+  await db.query('DELETE FROM particle_egress');
+});
+
+afterAll(async () => {
+  await Promise.all(sources.map((s) => s.destroy()));
+  await db?.drop();
+});
+
+describe(ParticleEgressRepository.name, () => {
+  it('admits exactly the budget when 2 x 30 callers keep calling at once, never more than 9 out', async () => {
+    const budget = 40;
+    let out = 0;
+    let mostOut = 0;
+    let admitted = 0;
+    const worker = async (r: ParticleEgressRepository): Promise<void> => {
+      for (;;) {
+        const result = await admit(r, budget);
+        if (result.refusal === 'budget') return;
+        if (result.refusal) continue; // nine out already: try again once one comes back
+        admitted++;
+        mostOut = Math.max(mostOut, ++out);
+        await new Promise((resolve) => setImmediate(resolve));
+        out--;
+        await r.recordOutcome(context, true, LEASE_UNTIL);
+      }
+    };
+
+    await Promise.all(replicas.flatMap((r) => Array.from({ length: 30 }, () => worker(r))));
+
+    expect(admitted).toBe(budget);
+    expect(mostOut).toBeLessThanOrEqual(9);
+    expect(await row()).toEqual({ calls: budget, leases: 0, failures: 0, opened: false });
+  });
+
+  it('lets exactly 9 of 2 x 20 simultaneous admissions out when none has reported yet', async () => {
+    const results = await Promise.all(
+      replicas.flatMap((r) => Array.from({ length: 20 }, () => admit(r, 1000))),
+    );
+
+    const refusals = results.map((r) => r.refusal);
+    expect(refusals.filter((r) => r === null)).toHaveLength(9);
+    expect(refusals.filter((r) => r === 'lockout_margin')).toHaveLength(31);
+    expect(await row()).toMatchObject({ calls: 9, leases: 9 });
+  });
+
+  it('counts every one of 2 x 4 concurrent failures and opens the breaker past the threshold', async () => {
+    const admissions: AdmitResult[] = [];
+    for (const r of replicas) for (let i = 0; i < 4; i++) admissions.push(await admit(r, 1000));
+    expect(admissions.every((a) => a.refusal === null)).toBe(true);
+
+    const after = await Promise.all(
+      replicas.flatMap((r) => Array.from({ length: 4 }, () => r.recordOutcome(context, false, LEASE_UNTIL))),
+    );
+
+    expect(await row()).toEqual({ calls: 8, leases: 0, failures: 8, opened: true });
+    expect(after.filter((a) => a.open)).toHaveLength(4); // the 5th to 8th failures found it open
+    const [retry] = await db.query<{ at: Date }>('SELECT retry_at AS at FROM particle_egress');
+    // Three failures past the threshold: the 60 s cooldown doubled three times.
+    expect(retry?.at).toEqual(new Date(NOW.getTime() + 8 * 60_000));
+    expect((await admit(replicas[0] as ParticleEgressRepository, 1000)).refusal).toBe('cooldown');
+  });
+
+  it('releases the one lease it is given when several share the same instant', async () => {
+    const [a, b] = replicas as [ParticleEgressRepository, ParticleEgressRepository];
+    await admit(a, 1000);
+    await admit(b, 1000);
+    const other = new Date(LEASE_UNTIL.getTime() + 1);
+    await admit(a, 1000, other);
+
+    await b.recordOutcome(context, true, LEASE_UNTIL);
+
+    const [r] = await db.query<{ leases: Date[] }>('SELECT in_flight_until AS leases FROM particle_egress');
+    expect(r?.leases).toEqual([LEASE_UNTIL, other]);
+  });
+
+  it('relaxes durability for a success record only: the pooled connection stays synchronous', async () => {
+    const single = await pool(1);
+    await admit(single, 1000);
+    await admit(single, 1000);
+    const source = sources.at(-1) as DataSource;
+
+    await single.recordOutcome(context, true, LEASE_UNTIL);
+    const afterSuccess = await source.query<{ s: string }[]>(
+      `SELECT current_setting('synchronous_commit') AS s`,
+    );
+    await single.recordOutcome(context, false, LEASE_UNTIL);
+    const afterFailure = await source.query<{ s: string }[]>(
+      `SELECT current_setting('synchronous_commit') AS s`,
+    );
+
+    // The pool has one connection: had the setting outlived its statement, the next query would see it.
+    expect([afterSuccess[0]?.s, afterFailure[0]?.s]).toEqual(['on', 'on']);
+    expect(await row()).toMatchObject({ leases: 0, failures: 1 });
+  });
+});
