@@ -1,3 +1,5 @@
+import { leakRecorder } from './leak-check/recorder.js';
+
 export interface HttpResult<T = Record<string, unknown>> {
   status: number;
   headers: Headers;
@@ -13,7 +15,10 @@ export interface HttpOptions {
   headers?: Record<string, string>;
 }
 
-/** Calls the API over real HTTP; every response text is also kept in `seen` for leak checks. */
+/**
+ * Calls the API over real HTTP; every response text is also kept in `seen` for the file's own leak checks,
+ * and recorded with its method, path and status for the whole-run one.
+ */
 export function client(baseUrl: string, seen: string[] = []) {
   return async function call<T = Record<string, unknown>>(
     method: string,
@@ -28,6 +33,7 @@ export function client(baseUrl: string, seen: string[] = []) {
     const res = await fetch(`${baseUrl}${path}`, { method, headers, body, redirect: 'manual' });
     const text = await res.text();
     seen.push(text);
+    leakRecorder.response({ method, path, status: res.status, text });
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { leakRecorder } from './leak-check/recorder.js';
+import type { SecretKind } from './leak-check/records.js';
 import { faultReply, FaultRegistry } from './particle-fake/faults.js';
 import {
   basicCredentials,
@@ -38,15 +40,15 @@ export type {
 } from './particle-fake/types.js';
 
 /** Request fields that carry credentials, so leak checks also know what the broker sent (§2.2). */
-const SECRET_FIELDS = [
-  'password',
-  'otp',
-  'client_secret',
-  'refresh_token',
-  'mfa_token',
-  'code',
-  'access_token',
-];
+const SECRET_FIELDS: Record<string, SecretKind> = {
+  password: 'password',
+  otp: 'otp',
+  client_secret: 'client_secret',
+  refresh_token: 'refresh_token',
+  mfa_token: 'mfa_token',
+  code: 'authorization_code',
+  access_token: 'access_token',
+};
 
 /**
  * A loopback HTTP server that answers like Particle's cloud as described in /work/shared/particle-cloud.md,
@@ -75,8 +77,8 @@ export class ParticleFake {
       now: this.now,
       clients: new Map(),
       users: new Map(),
-      tokens: new TokenStore(this.now, (secret) => this.remember(secret)),
-      remember: (secret) => this.remember(secret),
+      tokens: new TokenStore(this.now, (kind, secret) => this.remember(kind, secret)),
+      remember: (kind, secret) => this.remember(kind, secret),
       authorizeDecision: () => this.authorizeApprovals,
     };
     // §0.3 / §10: the documented per-IP limits are the defaults.
@@ -139,7 +141,7 @@ export class ParticleFake {
 
   addClient(client: FakeClient): void {
     this.state.clients.set(client.id, { ...client });
-    this.remember(client.secret);
+    this.remember('client_secret', client.secret);
   }
 
   removeClient(id: string): void {
@@ -148,8 +150,8 @@ export class ParticleFake {
 
   addUser(user: FakeUser): void {
     this.state.users.set(user.username, { ...user });
-    this.remember(user.password);
-    this.remember(user.mfaSecretOtp);
+    this.remember('password', user.password);
+    this.remember('otp', user.mfaSecretOtp);
   }
 
   /** Seeds a token as if Particle had issued it; expiring tokens get a refresh token, as on the wire. */
@@ -277,15 +279,18 @@ export class ParticleFake {
   }
 
   private rememberReceived(call: IncomingCall): void {
-    for (const field of SECRET_FIELDS) this.remember(call.form?.[field]);
-    this.remember(call.query.get('access_token') ?? undefined);
+    for (const [field, kind] of Object.entries(SECRET_FIELDS)) this.remember(kind, call.form?.[field]);
+    this.remember('access_token', call.query.get('access_token') ?? undefined);
     const authorization = call.headers.authorization;
-    this.remember(basicCredentials(authorization)?.secret);
-    this.remember(/^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1]);
+    this.remember('client_secret', basicCredentials(authorization)?.secret);
+    this.remember('access_token', /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1]);
   }
 
-  private remember(secret: string | undefined): void {
-    if (secret) this.secrets.add(secret);
+  /** Kept here for the per-file checks, and in the run's records for the whole-run one. */
+  private remember(kind: SecretKind, secret: string | undefined): void {
+    if (!secret) return;
+    this.secrets.add(secret);
+    leakRecorder.secret(kind, secret);
   }
 
   private sleep(ms: number): Promise<void> {

@@ -5,16 +5,19 @@ import { createApp } from '../../src/app.factory.js';
 import { Clock } from '../../src/common/clock.js';
 import { AppConfig, loadConfig } from '../../src/config/config.js';
 import { createTestDatabase, TestDatabase } from './database.js';
+import { leakRecorder } from './leak-check/recorder.js';
 
 export const TEST_ENCRYPTION_KEY = `test1:${randomBytes(32).toString('base64')}`;
 export const TEST_ADMIN_KEY = `ptb_admin_bootstrap_${randomBytes(16).toString('hex')}`;
 
-/** Captures every JSON log line an app writes, so tests can search them for leaked secrets. */
+/** Captures every JSON log line an app writes, so tests (and the whole-run check) can search them for secrets. */
 export class LogCapture extends Writable {
   readonly lines: string[] = [];
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    const lines = chunk.toString('utf8').split('\n').filter(Boolean);
+    this.lines.push(...lines);
+    for (const line of lines) leakRecorder.logLine(line);
     done();
   }
 

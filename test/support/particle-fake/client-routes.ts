@@ -66,7 +66,7 @@ function createClient(state: FakeState, call: IncomingCall, target: ClientsPath)
     ...(scope ? { scope } : {}),
   };
   state.clients.set(client.id, client);
-  state.remember(client.secret);
+  state.remember('client_secret', client.secret);
   return jsonReply(200, { ok: true, client: { ...publicView(client), secret: client.secret } });
 }
 

@@ -1,3 +1,4 @@
+import type { SecretKind } from '../leak-check/records.js';
 import type { TokenStore } from './token-store.js';
 import type { FakeClient, FakeUser } from './types.js';
 
@@ -7,6 +8,6 @@ export interface FakeState {
   readonly clients: Map<string, FakeClient>;
   readonly users: Map<string, FakeUser>;
   readonly tokens: TokenStore;
-  remember(secret: string | undefined): void;
+  remember(kind: SecretKind, secret: string | undefined): void;
   authorizeDecision(): 'approve' | 'deny';
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import type { SecretKind } from '../leak-check/records.js';
 import { randomHex } from './replies.js';
 
 /** particle-cloud.md §5: 14 days; the anchor is UNCONFIRMED, so we take "from issue". */
@@ -50,15 +51,15 @@ export class TokenStore {
 
   constructor(
     private readonly now: () => number,
-    private readonly remember: (secret: string) => void,
+    private readonly remember: (kind: SecretKind, secret: string) => void,
   ) {}
 
   issue(grant: AccessGrant): { accessToken: string; refreshToken?: string } {
-    const accessToken = this.mint(randomHex());
+    const accessToken = this.mint('access_token', randomHex());
     this.access.set(accessToken, { ...grant });
     // §2.3: a non-expiring access token never comes with a refresh token.
     if (grant.expiresAt === null) return { accessToken };
-    const refreshToken = this.mint(randomHex());
+    const refreshToken = this.mint('refresh_token', randomHex());
     this.refresh.set(refreshToken, { ...grant, refreshExpiresAt: this.now() + REFRESH_LIFETIME_MS });
     return { accessToken, refreshToken };
   }
@@ -92,7 +93,7 @@ export class TokenStore {
 
   startMfa(clientId: string, username: string, lifetime: LifetimeRequest): string {
     // C-1132: the observed mfa_token looked like a UUID.
-    const mfaToken = this.mint(randomUUID());
+    const mfaToken = this.mint('mfa_token', randomUUID());
     this.mfa.set(mfaToken, { clientId, username, lifetime, expiresAt: this.now() + MFA_TOKEN_LIFETIME_MS });
     return mfaToken;
   }
@@ -110,7 +111,7 @@ export class TokenStore {
   }
 
   createCode(clientId: string, username: string): string {
-    const code = this.mint(randomHex());
+    const code = this.mint('authorization_code', randomHex());
     this.codes.set(code, { clientId, username, expiresAt: this.now() + CODE_LIFETIME_MS });
     return code;
   }
@@ -124,8 +125,8 @@ export class TokenStore {
     return { username: pending.username };
   }
 
-  private mint(secret: string): string {
-    this.remember(secret);
+  private mint(kind: SecretKind, secret: string): string {
+    this.remember(kind, secret);
     return secret;
   }
 }
