@@ -90,6 +90,8 @@ const envSchema = z.object({
   REFRESH_CRON: cron.default('*/30 * * * * *'),
   REFRESH_LEAD_SECONDS: intIn(30, 86_400).default(900),
   REFRESH_CONCURRENCY: intIn(1, 256).default(8),
+  // Per API key and replica; 0 turns the limit off.
+  RATE_LIMIT_PER_MINUTE: intIn(0, 1_000_000_000).default(30_000),
 });
 
 export interface AppConfig {
@@ -121,6 +123,8 @@ export interface AppConfig {
     readonly leadSeconds: number;
     readonly concurrency: number;
   };
+  /** Requests one API key may make per minute on one replica; 0: unlimited. */
+  readonly rateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -176,5 +180,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       leadSeconds: e.REFRESH_LEAD_SECONDS,
       concurrency: e.REFRESH_CONCURRENCY,
     },
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
   });
 }
