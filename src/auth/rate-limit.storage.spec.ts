@@ -15,7 +15,7 @@ const TTL = 60_000;
 
 async function admitted(storage: SlidingWindowStorage, key: string, attempts: number): Promise<number> {
   let n = 0;
-  for (let i = 0; i < attempts; i++) if (!(await storage.increment(key, TTL, 10, TTL, 'k')).isBlocked) n++;
+  for (let i = 0; i < attempts; i++) if (!(await storage.increment(key, TTL, 10)).isBlocked) n++;
   return n;
 }
 
@@ -25,7 +25,7 @@ describe('SlidingWindowStorage', () => {
     const storage = new SlidingWindowStorage(clock);
     expect(await admitted(storage, 'a', 15)).toBe(10);
     expect(await admitted(storage, 'b', 3)).toBe(3);
-    const blocked = await storage.increment('a', TTL, 10, TTL, 'k');
+    const blocked = await storage.increment('a', TTL, 10);
     expect(blocked).toMatchObject({ isBlocked: true });
     expect(blocked.timeToBlockExpire).toBeGreaterThanOrEqual(1);
   });
