@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     include: ['test/chaos/**/*.chaos-spec.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    // The whole-run leak check covers these runs too (responses, in-process logs, dumps).
+    setupFiles: ['test/support/leak-check/file-hooks.ts'],
     testTimeout: 600_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -18,7 +18,15 @@ export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    extra: { max: poolSize, application_name: 'particle-token-broker' },
+    extra: {
+      max: poolSize,
+      application_name: 'particle-token-broker',
+      // A database that stops answering (a frozen host, a partition) must not hold requests forever:
+      // a new connection gives up after 5 s, and TCP keepalive notices a dead peer on idle ones.
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    },
   };
 }
 

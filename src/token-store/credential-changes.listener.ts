@@ -38,7 +38,12 @@ export class CredentialChangesListener implements OnModuleInit, OnApplicationShu
 
   private async connect(): Promise<void> {
     const url = (this.dataSource.options as { url?: string }).url;
-    const client = new pg.Client({ connectionString: url, application_name: 'particle-token-broker-listen' });
+    const client = new pg.Client({
+      connectionString: url,
+      application_name: 'particle-token-broker-listen',
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+    });
     client.on('notification', (msg) => {
       if (msg.channel === CREDENTIAL_CHANNEL && msg.payload) this.cache.evictTenant(msg.payload);
     });

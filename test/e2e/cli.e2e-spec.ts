@@ -187,13 +187,13 @@ describe('ops CLI', () => {
     await t.db.query(`UPDATE credentials SET next_attempt_at = now() - interval '1 minute'`);
     const rotatedEnv = { BROKER_ENCRYPTION_KEYS: `${NEXT_KEY},${TEST_ENCRYPTION_KEY}` };
     const ok = await runCli(['refresh', '--json'], { ...env, ...rotatedEnv });
-    expect(ok.code).toBe(0);
+    expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toEqual({ claimed: 1, renewed: 1, failed: 0, skipped: 0 });
     await t.db.query(`UPDATE credentials SET next_attempt_at = now() - interval '1 minute'`);
     fake.injectFault({ kind: 'status', status: 500 }, { path: '/oauth/token' });
     const failed = await runCli(['refresh'], { ...env, ...rotatedEnv });
-    expect(failed.code).toBe(1);
-    expect(failed.stdout).toMatch(/CLAIMED\s+RENEWED\s+FAILED\s+SKIPPED\n1\s+0\s+1\s+0/);
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stdout, failed.stderr).toMatch(/CLAIMED\s+RENEWED\s+FAILED\s+SKIPPED\n1\s+0\s+1\s+0/);
   });
 
   it('refuses to start when a key that stored secrets need is missing', async () => {
