@@ -1,5 +1,8 @@
+import { Inject } from '@nestjs/common';
 import { Command as Commander } from 'commander';
 import { CommandRunner, Option } from 'nest-commander';
+import { BrokerContext } from './broker-context.js';
+import { CliOutput } from './cli-output.js';
 
 export interface JsonOption {
   json?: boolean;
@@ -10,6 +13,10 @@ export interface JsonOption {
  * subcommand, with its own exit code) so main.ts maps every outcome to one documented exit code.
  */
 export abstract class BrokerCommand<O extends object = JsonOption> extends CommandRunner {
+  // Property injection: every command needs these two, and subclasses keep constructors for the rest.
+  @Inject(BrokerContext) protected readonly broker!: BrokerContext;
+  @Inject(CliOutput) protected readonly output!: CliOutput;
+
   override setCommand(command: Commander): this {
     command.exitOverride();
     return super.setCommand(command);

@@ -4,8 +4,7 @@ import { CreateApiKeyBody, RotateApiKeyBody } from '../../auth/api-keys.dto.js';
 import { ApiKeysService } from '../../auth/api-keys.service.js';
 import { ApiError } from '../../common/api-error.js';
 import { BrokerCommand, CommandGroup, JsonOption, numberOrText } from '../broker-command.js';
-import { BrokerContext } from '../broker-context.js';
-import { CliOutput, field } from '../cli-output.js';
+import { field } from '../cli-output.js';
 
 const KEY_COLUMNS = [
   field('id'),
@@ -29,13 +28,6 @@ function keyId(id: string | undefined): string {
 
 @SubCommand({ name: 'list', description: 'list API keys (prefixes only)' })
 export class ApiKeysListCommand extends BrokerCommand {
-  constructor(
-    private readonly broker: BrokerContext,
-    private readonly output: CliOutput,
-  ) {
-    super();
-  }
-
   async run(_args: string[], options: JsonOption): Promise<void> {
     const items = await (await this.broker.get(ApiKeysService)).list();
     this.output.result(options.json ? { items } : items, options.json ?? false, KEY_COLUMNS);
@@ -51,13 +43,6 @@ interface CreateOptions extends JsonOption {
 
 @SubCommand({ name: 'create', description: 'create an API key; the key is printed once' })
 export class ApiKeysCreateCommand extends BrokerCommand<CreateOptions> {
-  constructor(
-    private readonly broker: BrokerContext,
-    private readonly output: CliOutput,
-  ) {
-    super();
-  }
-
   async run(_args: string[], options: CreateOptions): Promise<void> {
     const body = await this.broker.validated(CreateApiKeyBody, {
       name: options.name,
@@ -99,13 +84,6 @@ export class ApiKeysCreateCommand extends BrokerCommand<CreateOptions> {
   description: 'a new key for the same holder; the old one works until --grace-seconds pass',
 })
 export class ApiKeysRotateCommand extends BrokerCommand<JsonOption & { graceSeconds?: number | string }> {
-  constructor(
-    private readonly broker: BrokerContext,
-    private readonly output: CliOutput,
-  ) {
-    super();
-  }
-
   async run([raw]: string[], options: JsonOption & { graceSeconds?: number | string }): Promise<void> {
     const body = await this.broker.validated(RotateApiKeyBody, { grace_seconds: options.graceSeconds });
     const id = keyId(raw);
@@ -128,13 +106,6 @@ export class ApiKeysRotateCommand extends BrokerCommand<JsonOption & { graceSeco
   description: 'delete an API key (stops within 5 s everywhere)',
 })
 export class ApiKeysDeleteCommand extends BrokerCommand {
-  constructor(
-    private readonly broker: BrokerContext,
-    private readonly output: CliOutput,
-  ) {
-    super();
-  }
-
   async run([raw]: string[], options: JsonOption): Promise<void> {
     const id = keyId(raw);
     const keys = await this.broker.get(ApiKeysService);

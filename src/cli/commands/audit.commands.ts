@@ -3,8 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditQuery, AuditEventView } from '../../audit/audit.dto.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { BrokerCommand, CommandGroup, JsonOption, numberOrText } from '../broker-command.js';
-import { BrokerContext } from '../broker-context.js';
-import { CliOutput, field } from '../cli-output.js';
+import { field } from '../cli-output.js';
 
 const EVENT_COLUMNS = [
   field('at'),
@@ -29,13 +28,6 @@ interface TailOptions extends JsonOption {
   description: 'the newest audit events, oldest first; --follow keeps printing new ones',
 })
 export class AuditTailCommand extends BrokerCommand<TailOptions> {
-  constructor(
-    private readonly broker: BrokerContext,
-    private readonly output: CliOutput,
-  ) {
-    super();
-  }
-
   async run(_args: string[], options: TailOptions): Promise<void> {
     const q = await this.broker.validated(AuditQuery, {
       tenant_id: options.tenant,

@@ -1,8 +1,7 @@
 import { Command, SubCommand } from 'nest-commander';
 import { TenantsService } from '../../tenants/tenants.service.js';
 import { BrokerCommand, CommandGroup, JsonOption } from '../broker-command.js';
-import { BrokerContext } from '../broker-context.js';
-import { CliOutput, field } from '../cli-output.js';
+import { field } from '../cli-output.js';
 
 const CREDENTIAL_COLUMNS = [
   field('id'),
@@ -16,13 +15,6 @@ const CREDENTIAL_COLUMNS = [
 
 @SubCommand({ name: 'list', arguments: '<tenant>', description: "a tenant's credentials (never a secret)" })
 export class CredentialsListCommand extends BrokerCommand {
-  constructor(
-    private readonly broker: BrokerContext,
-    private readonly output: CliOutput,
-  ) {
-    super();
-  }
-
   async run([tenant]: string[], options: JsonOption): Promise<void> {
     const items = await (await this.broker.get(TenantsService)).credentialsOf(tenant ?? '');
     this.output.result(options.json ? { items } : items, options.json ?? false, CREDENTIAL_COLUMNS);

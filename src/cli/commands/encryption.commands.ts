@@ -2,8 +2,7 @@ import { Command, SubCommand } from 'nest-commander';
 import { ReencryptionService } from '../../crypto/reencryption.service.js';
 import type { EncryptionStatus } from '../../crypto/encryption-status.js';
 import { BrokerCommand, CommandExit, CommandGroup, JsonOption, withProgress } from '../broker-command.js';
-import { BrokerContext } from '../broker-context.js';
-import { CliOutput, field } from '../cli-output.js';
+import { field } from '../cli-output.js';
 
 function describe(status: EncryptionStatus): string {
   const keys = status.keys.map((k) => `${k.kid}${k.kid === status.active_kid ? ' (active)' : ''}: ${k.rows}`);
@@ -13,13 +12,6 @@ function describe(status: EncryptionStatus): string {
 
 @SubCommand({ name: 'status', description: 'stored secrets per key id: when an old key can be removed' })
 export class EncryptionStatusCommand extends BrokerCommand {
-  constructor(
-    private readonly broker: BrokerContext,
-    private readonly output: CliOutput,
-  ) {
-    super();
-  }
-
   async run(_args: string[], options: JsonOption): Promise<void> {
     const status = await (await this.broker.get(ReencryptionService)).status();
     if (options.json) this.output.line(JSON.stringify(status));
@@ -32,13 +24,6 @@ export class EncryptionStatusCommand extends BrokerCommand {
   description: 'rewrite every stored secret under the active key now (resumable; safe beside replicas)',
 })
 export class EncryptionReencryptCommand extends BrokerCommand {
-  constructor(
-    private readonly broker: BrokerContext,
-    private readonly output: CliOutput,
-  ) {
-    super();
-  }
-
   async run(_args: string[], options: JsonOption): Promise<void> {
     const service = await this.broker.get(ReencryptionService);
     const progress = async (final = false): Promise<void> => {

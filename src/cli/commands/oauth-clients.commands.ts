@@ -4,8 +4,7 @@ import { OAuthClientsController } from '../../tenants/oauth-clients.controller.j
 import { CreateOAuthClientBody, OAuthClientView, RotateSecretBody } from '../../tenants/oauth-clients.dto.js';
 import { OAuthClientsService } from '../../tenants/oauth-clients.service.js';
 import { BrokerCommand, CommandGroup, JsonOption, numberOrText } from '../broker-command.js';
-import { BrokerContext } from '../broker-context.js';
-import { CliOutput, field, Row } from '../cli-output.js';
+import { field, Row } from '../cli-output.js';
 import { SecretInput } from '../secret-input.js';
 
 const CLIENT_COLUMNS = [
@@ -26,13 +25,6 @@ const CLIENT_COLUMNS = [
 
 @SubCommand({ name: 'list', description: 'list OAuth clients' })
 export class OAuthClientsListCommand extends BrokerCommand<JsonOption & { tenant?: string }> {
-  constructor(
-    private readonly broker: BrokerContext,
-    private readonly output: CliOutput,
-  ) {
-    super();
-  }
-
   async run(_args: string[], options: JsonOption & { tenant?: string }): Promise<void> {
     const items = await (await this.broker.get(OAuthClientsService)).list(options.tenant);
     this.output.result(options.json ? { items } : items, options.json ?? false, CLIENT_COLUMNS);
@@ -58,11 +50,7 @@ interface CreateOptions extends JsonOption {
   description: 'register a Particle OAuth client; the secret is read from standard input',
 })
 export class OAuthClientsCreateCommand extends BrokerCommand<CreateOptions> {
-  constructor(
-    private readonly broker: BrokerContext,
-    private readonly output: CliOutput,
-    private readonly secrets: SecretInput,
-  ) {
+  constructor(private readonly secrets: SecretInput) {
     super();
   }
 
@@ -123,11 +111,7 @@ interface RotateOptions extends JsonOption {
     'switch to a new secret (read from standard input, checked at Particle first), or --mode particle',
 })
 export class OAuthClientsRotateCommand extends BrokerCommand<RotateOptions> {
-  constructor(
-    private readonly broker: BrokerContext,
-    private readonly output: CliOutput,
-    private readonly secrets: SecretInput,
-  ) {
+  constructor(private readonly secrets: SecretInput) {
     super();
   }
 
@@ -175,13 +159,6 @@ export class OAuthClientsRotateCommand extends BrokerCommand<RotateOptions> {
   description: 'back to the previous secret (inside the grace)',
 })
 export class OAuthClientsRollbackCommand extends BrokerCommand {
-  constructor(
-    private readonly broker: BrokerContext,
-    private readonly output: CliOutput,
-  ) {
-    super();
-  }
-
   async run([id]: string[], options: JsonOption): Promise<void> {
     const rotation = await this.broker.get(OAuthClientRotationService);
     const view = await this.broker.audited(

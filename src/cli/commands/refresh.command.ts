@@ -2,21 +2,13 @@ import { Command } from 'nest-commander';
 import { RefreshRunsController } from '../../refresh-scheduler/refresh-runs.controller.js';
 import { RefreshSchedulerService } from '../../refresh-scheduler/refresh-scheduler.service.js';
 import { BrokerCommand, CommandExit, JsonOption, withProgress } from '../broker-command.js';
-import { BrokerContext } from '../broker-context.js';
-import { CliOutput, field } from '../cli-output.js';
+import { field } from '../cli-output.js';
 
 @Command({
   name: 'refresh',
   description: 'run one refresh sweep now (for an external cron); exit code 1 if any renewal failed',
 })
 export class RefreshCommand extends BrokerCommand {
-  constructor(
-    private readonly broker: BrokerContext,
-    private readonly output: CliOutput,
-  ) {
-    super();
-  }
-
   async run(_args: string[], options: JsonOption): Promise<void> {
     const scheduler = await this.broker.get(RefreshSchedulerService);
     const started = Date.now();

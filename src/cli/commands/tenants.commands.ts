@@ -3,20 +3,12 @@ import { TenantsController } from '../../tenants/tenants.controller.js';
 import { CreateTenantBody, ListTenantsQuery } from '../../tenants/tenants.dto.js';
 import { TenantsService } from '../../tenants/tenants.service.js';
 import { BrokerCommand, CommandGroup, JsonOption } from '../broker-command.js';
-import { BrokerContext } from '../broker-context.js';
-import { CliOutput, field } from '../cli-output.js';
+import { field } from '../cli-output.js';
 
 const TENANT_COLUMNS = [field('id'), field('name'), field('created_at', 'created')];
 
 @SubCommand({ name: 'list', description: 'list tenants (all pages)' })
 export class TenantsListCommand extends BrokerCommand {
-  constructor(
-    private readonly broker: BrokerContext,
-    private readonly output: CliOutput,
-  ) {
-    super();
-  }
-
   async run(_args: string[], options: JsonOption): Promise<void> {
     const tenants = await this.broker.get(TenantsService);
     const page = await this.broker.validated(ListTenantsQuery, {});
@@ -37,13 +29,6 @@ interface CreateOptions extends JsonOption {
 
 @SubCommand({ name: 'create', arguments: '<id>', description: 'create a tenant' })
 export class TenantsCreateCommand extends BrokerCommand<CreateOptions> {
-  constructor(
-    private readonly broker: BrokerContext,
-    private readonly output: CliOutput,
-  ) {
-    super();
-  }
-
   async run([id]: string[], options: CreateOptions): Promise<void> {
     const body = await this.broker.validated(CreateTenantBody, { id, name: options.name ?? id });
     const tenants = await this.broker.get(TenantsService);
