@@ -239,7 +239,7 @@ export class ConnectSessionsService {
       await this.settle(session, 'failed', null, requestId, { error: 'storage' });
       throw err;
     }
-    await this.oauthClients.recordWorking(client.id);
+    await this.oauthClients.recordWorking(client);
     await this.settle(session, 'success', credentialId, requestId, {});
     const back = this.returnUrl(session, { connect: 'success', credential_id: credentialId });
     return back ? redirectTo(back) : pages.connected(credentialId);

@@ -78,7 +78,7 @@ export class CredentialOnboardingService {
         await this.oauthClients.recordInvalid(client.id, err.description);
       throw onboardingError(err, "the OAuth client's credentials");
     }
-    await this.oauthClients.recordWorking(client.id);
+    await this.oauthClients.recordWorking(client);
     return this.credentials.store({
       tenantId,
       kind: 'client_credentials',

@@ -16,6 +16,13 @@ import { RefreshMetrics } from './refresh.metrics.js';
 
 export type StepOutcome = 'renewed' | 'failed' | 'skipped';
 
+interface Outcome {
+  result: StepOutcome;
+  error?: string;
+  /** Its audit row was written with the credential already. */
+  audited?: boolean;
+}
+
 /** A non-renewable token is `expiring` once it has less than this left (or the lead, if longer). */
 const EXPIRING_WARNING_MS = 7 * 24 * 3600 * 1000;
 /** After a local refusal (budget, breaker) without a Retry-After, look again this much later. */
@@ -45,7 +52,7 @@ export class CredentialRenewalStep {
     const lease: Lease = { owner, version: c.version };
     const outcome = canRenew(c.kind) ? await this.renew(c, lease) : await this.check(c, lease);
     this.metrics.outcomes.inc({ kind: c.kind, outcome: outcome.result });
-    if (outcome.result !== 'skipped' || outcome.error) {
+    if (!outcome.audited && (outcome.result !== 'skipped' || outcome.error)) {
       await this.audit.record({
         actor: 'system',
         action: canRenew(c.kind) ? 'credential.renew' : 'credential.check',
@@ -58,17 +65,25 @@ export class CredentialRenewalStep {
     return outcome.result;
   }
 
-  private async renew(c: CredentialEntity, lease: Lease): Promise<{ result: StepOutcome; error?: string }> {
+  private async renew(c: CredentialEntity, lease: Lease): Promise<Outcome> {
     try {
       const { sealed } = await this.renewer.renew(c);
-      return { result: (await this.leases.saveRenewedIfLeased(c, lease, sealed)) ? 'renewed' : 'skipped' };
+      const written = await this.leases.saveRenewedIfLeased(c, lease, sealed, {
+        actor: 'system',
+        action: 'credential.renew',
+        outcome: 'success',
+        at: this.clock.now(),
+        details: { kind: c.kind, result: 'renewed' },
+      });
+      // A refused write (the lease or version moved on) is not audited here either, as before.
+      return written ? { result: 'renewed', audited: true } : { result: 'skipped' };
     } catch (err) {
       return this.fail(c, lease, err, await this.renewer.failureFor(c, err));
     }
   }
 
   /** Tokens that cannot be renewed are only checked: still valid at Particle, and how long for. */
-  private async check(c: CredentialEntity, lease: Lease): Promise<{ result: StepOutcome; error?: string }> {
+  private async check(c: CredentialEntity, lease: Lease): Promise<Outcome> {
     const now = this.clock.now();
     if (!c.accessTokenSealed || (c.accessExpiresAt && c.accessExpiresAt <= now)) {
       const failure: FailureUpdate = {

@@ -84,16 +84,7 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
     const leaseMs = this.config.particle.timeoutMs * 3 + 30_000;
     try {
       await this.housekeeping();
-      while (!this.stopping && result.claimed < MAX_PER_SWEEP) {
-        const now = this.clock.now();
-        const batch = await this.leases.claimDue(this.owner, now, new Date(now.getTime() + leaseMs), BATCH);
-        result.claimed += batch.length;
-        await this.runWithConcurrency(batch, async (c) => {
-          const outcome = await this.step.process(c, this.owner);
-          result[outcome]++;
-        });
-        if (batch.length < BATCH) break;
-      }
+      await this.renewClaimed(result, leaseMs);
     } finally {
       end();
       await this.publishGauges();
@@ -122,20 +113,49 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
     }
   }
 
-  private async runWithConcurrency(
-    items: CredentialEntity[],
-    work: (c: CredentialEntity) => Promise<void>,
-  ): Promise<void> {
-    let next = 0;
-    const lanes = Array.from(
-      { length: Math.min(this.config.refresh.concurrency, items.length) },
-      async () => {
-        while (next < items.length) {
-          const item = items[next++];
-          if (item) await work(item);
+  /**
+   * REFRESH_CONCURRENCY lanes, each taking the next claimed credential as soon as it is free. The next
+   * batch is claimed while the lanes still have work, so no lane idles at a batch's tail or waits for
+   * a claim (a batch-at-a-time loop lost several percent of the sweep rate to both).
+   */
+  private async renewClaimed(result: SweepResult, leaseMs: number): Promise<void> {
+    const queue: CredentialEntity[] = [];
+    let exhausted = false;
+    let claimError: Error | undefined;
+    let claiming: Promise<void> | undefined;
+    const claim = (): Promise<void> =>
+      (claiming ??= (async () => {
+        try {
+          const now = this.clock.now();
+          const size = Math.min(BATCH, MAX_PER_SWEEP - result.claimed);
+          const batch = await this.leases.claimDue(this.owner, now, new Date(now.getTime() + leaseMs), size);
+          result.claimed += batch.length;
+          queue.push(...batch);
+          if (batch.length < size || result.claimed >= MAX_PER_SWEEP) exhausted = true;
+        } catch (err) {
+          // Surfaced by the lane that next finds the queue empty; the sweep fails as it did before.
+          claimError =
+            err instanceof Error ? err : new Error('claiming due credentials failed', { cause: err });
+          exhausted = true;
+        } finally {
+          claiming = undefined;
         }
-      },
-    );
+      })());
+    const next = async (): Promise<CredentialEntity | undefined> => {
+      for (;;) {
+        const item = queue.shift();
+        if (item) {
+          if (queue.length < this.config.refresh.concurrency && !exhausted && !this.stopping) void claim();
+          return item;
+        }
+        if (claimError !== undefined) throw claimError;
+        if (exhausted || this.stopping) return undefined;
+        await claim();
+      }
+    };
+    const lanes = Array.from({ length: this.config.refresh.concurrency }, async () => {
+      for (let c = await next(); c; c = await next()) result[await this.step.process(c, this.owner)]++;
+    });
     await Promise.all(lanes);
   }
 

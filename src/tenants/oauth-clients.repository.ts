@@ -77,11 +77,12 @@ export class OAuthClientsRepository {
     | { client: OAuthClientEntity; secret: OAuthClientSecretEntity; previous: OAuthClientSecretEntity | null }
     | undefined
   > {
-    const client = await this.clients.findOneBy({ id });
+    // Both reads at once: this sits on every renewal's path, and the second does not need the first.
+    const [client, secrets] = await Promise.all([
+      this.clients.findOneBy({ id }),
+      this.secrets.find({ where: { oauthClientId: id, state: In(['active', 'previous']) } }),
+    ]);
     if (!client) return undefined;
-    const secrets = await this.secrets.find({
-      where: { oauthClientId: id, state: In(['active', 'previous']) },
-    });
     const secret = secrets.find((s) => s.state === 'active');
     return secret
       ? { client, secret, previous: secrets.find((s) => s.state === 'previous') ?? null }

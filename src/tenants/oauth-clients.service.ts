@@ -47,6 +47,8 @@ export interface UsableOAuthClient {
   type: 'installed' | 'web';
   productId: string | null;
   redirectUri: string | null;
+  /** As read with the secrets: `invalid` until a call with it succeeds again. */
+  status: 'active' | 'invalid';
   credentials: ClientCredentials;
   /** The previous secret while its rotation grace lasts: tried once if Particle refuses the active one. */
   fallback: ClientCredentials | null;
@@ -105,6 +107,7 @@ export class OAuthClientsService {
       type: client.type,
       productId: client.productId,
       redirectUri: client.redirectUri,
+      status: client.status,
       credentials: {
         clientId: secret.clientId,
         clientSecret: this.box.open(secret.secretSealed, secretLocation(secret.id)),
@@ -126,8 +129,9 @@ export class OAuthClientsService {
     await this.clients.markInvalid(id, description.slice(0, 500));
   }
 
-  async recordWorking(id: string): Promise<void> {
-    await this.clients.markActive(id);
+  /** Clears an `invalid` mark after a successful call; a client already active costs no statement. */
+  async recordWorking(client: UsableOAuthClient): Promise<void> {
+    if (client.status !== 'active') await this.clients.markActive(client.id);
   }
 
   async list(tenantId?: string): Promise<OAuthClientView[]> {

@@ -79,7 +79,7 @@ export class CredentialRenewer {
       );
       tokens = await this.particle.token(client.credentials, { type: 'refresh_token', refreshToken });
     }
-    await this.oauthClients.recordWorking(client.id);
+    await this.oauthClients.recordWorking(client);
     return { tokens, sealed: this.seal(c, tokens, used.clientId) };
   }
 

@@ -91,4 +91,46 @@ describe(CredentialLeasesRepository.name, () => {
     expect(released).toBe(true);
     expect(notified).toEqual([]);
   });
+
+  it('writes a renewal and its audit row in one statement, and neither when the version moved on', async () => {
+    const auditRows = async () =>
+      (
+        await t.db.query<{ n: string }>(
+          `SELECT count(*) AS n FROM audit_events WHERE action = 'credential.renew' AND target = $1`,
+          [credentialId],
+        )
+      )[0]?.n;
+    const before = Number(await auditRows());
+    const tokens = {
+      accessTokenSealed: 'not-read-here',
+      accessExpiresAt: new Date(Date.now() + 3_600_000),
+      issuerClientId: 'leases-prod',
+      renewedAt: new Date(),
+      nextAttemptAt: new Date(Date.now() + 1_800_000),
+    };
+    const audit = {
+      actor: 'system',
+      action: 'credential.renew',
+      outcome: 'success' as const,
+      at: new Date(),
+      details: { kind: 'client_credentials', result: 'renewed' },
+    };
+
+    const c = await claimed();
+    expect(await leases().saveRenewedIfLeased(c, { owner, version: c.version }, tokens, audit)).toBe(true);
+    expect(Number(await auditRows())).toBe(before + 1);
+
+    const stale = await claimed();
+    await t.db.query('UPDATE credentials SET version = version + 1 WHERE id = $1', [credentialId]);
+    expect(await leases().saveRenewedIfLeased(stale, { owner, version: stale.version }, tokens, audit)).toBe(
+      false,
+    );
+    expect(Number(await auditRows())).toBe(before + 1);
+    const [row] = await t.db.query<{ tenant_id: string; details: unknown }>(
+      `SELECT tenant_id, details FROM audit_events WHERE action = 'credential.renew' AND target = $1
+        ORDER BY id DESC LIMIT 1`,
+      [credentialId],
+    );
+    expect(row).toEqual({ tenant_id: 'leases', details: audit.details });
+  });
 });
