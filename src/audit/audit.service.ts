@@ -65,6 +65,11 @@ export class AuditService {
     });
   }
 
+  /** Counts rows another statement appended with its own write (a renewal's), so the metrics stay whole. */
+  countAppendedElsewhere(events: number): void {
+    this.metrics.auditEvents.inc(events);
+  }
+
   private async flush(): Promise<void> {
     this.inFlight++;
     try {

@@ -52,7 +52,8 @@ export class CredentialRenewalStep {
     const lease: Lease = { owner, version: c.version };
     const outcome = canRenew(c.kind) ? await this.renew(c, lease) : await this.check(c, lease);
     this.metrics.outcomes.inc({ kind: c.kind, outcome: outcome.result });
-    if (!outcome.audited && (outcome.result !== 'skipped' || outcome.error)) {
+    if (outcome.audited) this.audit.countAppendedElsewhere(1);
+    else if (outcome.result !== 'skipped' || outcome.error) {
       await this.audit.record({
         actor: 'system',
         action: canRenew(c.kind) ? 'credential.renew' : 'credential.check',
