@@ -213,6 +213,12 @@ export class TokenIssuerService {
           if (!locked) throw ApiError.notFound(`Credential ${c.id}`);
           const current = this.fromRow(locked);
           if (current && this.lastsFor(current, minTtl)) return { token: current }; // another replica renewed it
+          if (locked.kind === 'authorization_code' && this.leasedNow(locked)) {
+            // The scheduler holds this credential and is refreshing it at Particle right now. A second
+            // refresh with the same refresh token would race it: Particle rotates refresh tokens, so the
+            // loser's failure could mark a healthy credential needs_reauth. Let the caller retry instead.
+            return { busy: true };
+          }
           try {
             const { tokens, sealed } = await this.renewer.renew(locked);
             await writer.saveRenewed(sealed);
@@ -226,6 +232,11 @@ export class TokenIssuerService {
           }
         },
       );
+      if ('busy' in outcome) {
+        throw new ApiError('upstream_unavailable', 'The scheduler is renewing this credential right now', {
+          retryAfterSeconds: 1,
+        });
+      }
       if ('failed' in outcome) {
         const err = outcome.failed;
         if (err instanceof NotRenewableError) {
@@ -251,6 +262,10 @@ export class TokenIssuerService {
     } finally {
       this.metrics.renewalSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     }
+  }
+
+  private leasedNow(c: CredentialEntity): boolean {
+    return c.leaseOwner !== null && c.leaseUntil !== null && c.leaseUntil > this.clock.now();
   }
 
   private view(t: CachedToken): IssuedTokenView {

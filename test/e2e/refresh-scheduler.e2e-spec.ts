@@ -177,6 +177,48 @@ describe('refresh scheduler', () => {
     expect((await row(t, credentialId)).last_renewed_at.getTime()).toBeGreaterThan(now.getTime() - 1000);
   });
 
+  it('does not refresh on demand an authorization_code credential the scheduler is renewing', async () => {
+    await tenantWithProductClient(api, fake, 'leased-tenant');
+    const issued = fake.issueToken({ clientId: 'leased-tenant-prod', expiresInSeconds: 3600 });
+    const stored = await t.app.get(CredentialsService).store({
+      tenantId: 'leased-tenant',
+      kind: 'authorization_code',
+      oauthClientId: 'leased-tenant-prod',
+      issuerClientId: 'leased-tenant-prod',
+      scope: null,
+      username: null,
+      tokens: {
+        accessToken: issued.accessToken,
+        refreshToken: issued.refreshToken ?? null,
+        // Shorter than the default min_ttl_seconds (300): a caller's request needs a renewal.
+        expiresAt: new Date(clock.now().getTime() + 60_000),
+        scope: null,
+      },
+      keepRefreshToken: true,
+    });
+    await t.db.query(`UPDATE credentials SET lease_owner = 'other-replica', lease_until = $2 WHERE id = $1`, [
+      stored.id,
+      new Date(clock.now().getTime() + MIN),
+    ]);
+    const refreshes = () => fake.tokenCalls({ grantType: 'refresh_token' });
+    const before = refreshes();
+    const ask = () =>
+      api('POST', '/v1/tenants/leased-tenant/tokens', { ...admin, body: { credential_id: stored.id } });
+
+    const busy = await ask();
+    expect(busy.status).toBe(503);
+    expect(busy.body).toMatchObject({ code: 'upstream_unavailable' });
+    expect(String(busy.body.detail)).toContain('scheduler is renewing');
+    expect(busy.headers.get('retry-after')).toBe('1');
+    expect(refreshes()).toBe(before);
+
+    await t.db.query(`UPDATE credentials SET lease_owner = NULL, lease_until = NULL WHERE id = $1`, [
+      stored.id,
+    ]);
+    expect((await ask()).status).toBe(200);
+    expect(refreshes()).toBe(before + 1);
+  });
+
   it('keeps service keys away from refresh runs', async () => {
     const key = await api<{ key: string }>('POST', '/v1/api-keys', {
       ...admin,
