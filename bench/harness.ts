@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -114,4 +115,34 @@ export async function scratchDatabase(): Promise<ScratchDatabase> {
       await admin.end();
     },
   };
+}
+
+/** node:http rather than fetch: a sweep of thousands can outlast fetch's 5-minute header timeout. */
+export function postJson(
+  base: string,
+  key: string,
+  path: string,
+  body: unknown = {},
+): Promise<Record<string, unknown>> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${base}${path}`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve(JSON.parse(text || '{}') as Record<string, unknown>));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }

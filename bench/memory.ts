@@ -9,11 +9,10 @@
 import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ParticleFake } from '../test/support/particle-fake.js';
-import { freePort, startProcess, scratchDatabase } from './harness.js';
+import { freePort, startProcess, scratchDatabase, postJson } from './harness.js';
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 10_000);
 const root = join(import.meta.dirname, '..', '..');
@@ -22,30 +21,6 @@ const root = join(import.meta.dirname, '..', '..');
 function rssMiB(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
-}
-
-function post(base: string, key: string, path: string, body: unknown = {}): Promise<Record<string, unknown>> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${base}${path}`,
-      {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${key}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve(JSON.parse(text || '{}') as Record<string, unknown>));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
 }
 
 /** V8 heap in use, in MiB, from the broker's own /metrics. */
@@ -88,15 +63,15 @@ async function main(): Promise<void> {
   const sample = async (label: string) => rows.push([label, rssMiB(broker.pid), await heapMiB(base)]);
   try {
     await sample('started, empty database');
-    await post(base, adminKey, '/v1/tenants', { id: 'm0', name: 'm0' });
-    await post(base, adminKey, '/v1/oauth-clients', {
+    await postJson(base, adminKey, '/v1/tenants', { id: 'm0', name: 'm0' });
+    await postJson(base, adminKey, '/v1/oauth-clients', {
       id: 'bench-prod',
       client_id: 'bench-prod',
       client_secret: 'bench-secret',
       type: 'installed',
       product_id: '1',
     });
-    await post(base, adminKey, '/v1/tenants/m0/credentials', {
+    await postJson(base, adminKey, '/v1/tenants/m0/credentials', {
       kind: 'client_credentials',
       oauth_client_id: 'bench-prod',
     });
@@ -114,7 +89,7 @@ async function main(): Promise<void> {
     );
     let renewed = 0;
     for (let pass = 0; pass < 1000; pass++) {
-      const r = await post(base, adminKey, '/v1/admin/refresh-runs');
+      const r = await postJson(base, adminKey, '/v1/admin/refresh-runs');
       renewed += Number(r.renewed ?? 0);
       const due = await db.query<{ n: string }>(
         `SELECT count(*) AS n FROM credentials WHERE next_attempt_at <= now()`,

@@ -9,11 +9,10 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ParticleFake } from '../test/support/particle-fake.js';
-import { cpuSeconds, freePort, startProcess, scratchDatabase } from './harness.js';
+import { cpuSeconds, freePort, startProcess, scratchDatabase, postJson } from './harness.js';
 
 const CREDENTIALS = Number(process.env.BENCH_CREDENTIALS ?? 10_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
@@ -24,31 +23,6 @@ const nodeArgs = [
   ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
   ...(process.env.BENCH_COUNT_QUERIES ? ['--import', join(import.meta.dirname, 'query-count.js')] : []),
 ];
-
-/** node:http rather than fetch: a sweep of thousands can outlast fetch's 5-minute header timeout. */
-function post(base: string, key: string, path: string, body: unknown = {}): Promise<Record<string, unknown>> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${base}${path}`,
-      {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${key}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve(JSON.parse(text || '{}') as Record<string, unknown>));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 /** What the fake alone sustains with the same number of calls in flight: the practical ceiling. */
 async function fakeCeiling(fake: ParticleFake, inFlight: number, seconds: number): Promise<number> {
@@ -102,8 +76,8 @@ async function main(): Promise<void> {
       );
     }
     const base = bases[0] ?? '';
-    await post(base, adminKey, '/v1/tenants', { id: 'bench', name: 'bench' });
-    await post(base, adminKey, '/v1/oauth-clients', {
+    await postJson(base, adminKey, '/v1/tenants', { id: 'bench', name: 'bench' });
+    await postJson(base, adminKey, '/v1/oauth-clients', {
       id: 'bench-prod',
       tenant_id: 'bench',
       client_id: 'bench-prod',
@@ -111,7 +85,7 @@ async function main(): Promise<void> {
       type: 'installed',
       product_id: '1',
     });
-    await post(base, adminKey, '/v1/tenants/bench/credentials', {
+    await postJson(base, adminKey, '/v1/tenants/bench/credentials', {
       kind: 'client_credentials',
       oauth_client_id: 'bench-prod',
     });
@@ -140,7 +114,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     const totals = { claimed: 0, renewed: 0, failed: 0, skipped: 0 };
     for (let pass = 0; pass < 1000; pass++) {
-      const results = await Promise.all(bases.map((b) => post(b, adminKey, '/v1/admin/refresh-runs')));
+      const results = await Promise.all(bases.map((b) => postJson(b, adminKey, '/v1/admin/refresh-runs')));
       for (const r of results)
         for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += Number(r[k] ?? 0);
       const due = await db.query<{ n: string }>(
