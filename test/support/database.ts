@@ -51,15 +51,7 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
   return {
     url,
     name,
-    query: async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        return (await client.query<T>(sql, params)).rows;
-      } finally {
-        await client.end();
-      }
-    },
+    query: <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => queryOnce<T>(url, sql, params),
     drop: async () => {
       const dumpFile = leakRecorder.dumpFile(name);
       if (dumpFile) await dumpDatabase(url, dumpFile).catch(unlessDropped);
@@ -68,4 +60,19 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
       );
     },
   };
+}
+
+/** One statement on its own short-lived connection: tests' direct looks at a database. */
+export async function queryOnce<T extends pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
 }

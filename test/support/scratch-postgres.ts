@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
+import { queryOnce } from './database.js';
 
 /**
  * A PostgreSQL of its own (the embedded one the service uses, files in a temp directory) for tests that
@@ -38,15 +39,7 @@ export async function startScratchPostgres(): Promise<ScratchPostgres> {
     start: async () => {
       server ??= await startEmbeddedPostgres({ dataDir, database: 'broker', port });
     },
-    query: async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        return (await client.query<T>(sql, params)).rows;
-      } finally {
-        await client.end();
-      }
-    },
+    query: <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => queryOnce<T>(url, sql, params),
     destroy: async () => {
       await server?.stop();
       server = undefined;
