@@ -146,3 +146,36 @@ export function postJson(
     req.end(payload);
   });
 }
+
+/** The product client every bench registers, at the fake and at the broker. */
+export const BENCH_CLIENT = {
+  id: 'bench-prod',
+  secret: 'bench-secret',
+  kind: 'product',
+  productId: 1,
+} as const;
+
+/**
+ * A tenant, the bench's product client and one client_credentials credential (minted at once), through
+ * the API. `sharedClient`: the client belongs to no tenant, so every tenant may use it.
+ */
+export async function seedTenant(
+  base: string,
+  adminKey: string,
+  tenantId: string,
+  options: { sharedClient?: boolean } = {},
+): Promise<void> {
+  await postJson(base, adminKey, '/v1/tenants', { id: tenantId, name: tenantId });
+  await postJson(base, adminKey, '/v1/oauth-clients', {
+    id: BENCH_CLIENT.id,
+    ...(options.sharedClient ? {} : { tenant_id: tenantId }),
+    client_id: BENCH_CLIENT.id,
+    client_secret: BENCH_CLIENT.secret,
+    type: 'installed',
+    product_id: String(BENCH_CLIENT.productId),
+  });
+  await postJson(base, adminKey, `/v1/tenants/${tenantId}/credentials`, {
+    kind: 'client_credentials',
+    oauth_client_id: BENCH_CLIENT.id,
+  });
+}

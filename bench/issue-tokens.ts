@@ -7,7 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ParticleFake } from '../test/support/particle-fake.js';
-import { freePort, load, LoadResult, startProcess, scratchDatabase } from './harness.js';
+import {
+  freePort,
+  load,
+  LoadResult,
+  startProcess,
+  scratchDatabase,
+  BENCH_CLIENT,
+  seedTenant,
+} from './harness.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
@@ -17,7 +25,7 @@ async function main(): Promise<void> {
   const scratch = await scratchDatabase();
   const dbUrl = new URL(scratch.url);
   const fake = await ParticleFake.start();
-  fake.addClient({ id: 'bench-prod', secret: 'bench-secret', kind: 'product', productId: 1 });
+  fake.addClient(BENCH_CLIENT);
   const adminKey = `bench_admin_${randomBytes(16).toString('hex')}`;
   const barePort = await freePort();
   const brokerPort = await freePort();
@@ -52,19 +60,7 @@ async function main(): Promise<void> {
         headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, string> }));
-    await call('/v1/tenants', { id: 'bench', name: 'bench' });
-    await call('/v1/oauth-clients', {
-      id: 'bench-prod',
-      tenant_id: 'bench',
-      client_id: 'bench-prod',
-      client_secret: 'bench-secret',
-      type: 'installed',
-      product_id: '1',
-    });
-    await call('/v1/tenants/bench/credentials', {
-      kind: 'client_credentials',
-      oauth_client_id: 'bench-prod',
-    });
+    await seedTenant(base, adminKey, 'bench');
     const key = await call('/v1/api-keys', { name: 'bench', role: 'service', tenants: ['bench'] });
     const first = await call('/v1/tenants/bench/tokens', {});
     if (first.status !== 200) throw new Error(`token endpoint answered ${first.status}`);

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ParticleFake } from '../test/support/particle-fake.js';
-import { freePort, startProcess, scratchDatabase, postJson } from './harness.js';
+import { freePort, startProcess, scratchDatabase, postJson, BENCH_CLIENT, seedTenant } from './harness.js';
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 10_000);
 const root = join(import.meta.dirname, '..', '..');
@@ -32,7 +32,7 @@ async function heapMiB(base: string): Promise<number> {
 async function main(): Promise<void> {
   const scratch = await scratchDatabase();
   const fake = await ParticleFake.start({ tokenBudget: 10_000_000 });
-  fake.addClient({ id: 'bench-prod', secret: 'bench-secret', kind: 'product', productId: 1 });
+  fake.addClient(BENCH_CLIENT);
   const adminKey = `bench_admin_${randomBytes(16).toString('hex')}`;
   const port = await freePort();
   const barePort = await freePort();
@@ -63,18 +63,7 @@ async function main(): Promise<void> {
   const sample = async (label: string) => rows.push([label, rssMiB(broker.pid), await heapMiB(base)]);
   try {
     await sample('started, empty database');
-    await postJson(base, adminKey, '/v1/tenants', { id: 'm0', name: 'm0' });
-    await postJson(base, adminKey, '/v1/oauth-clients', {
-      id: 'bench-prod',
-      client_id: 'bench-prod',
-      client_secret: 'bench-secret',
-      type: 'installed',
-      product_id: '1',
-    });
-    await postJson(base, adminKey, '/v1/tenants/m0/credentials', {
-      kind: 'client_credentials',
-      oauth_client_id: 'bench-prod',
-    });
+    await seedTenant(base, adminKey, 'm0', { sharedClient: true });
     await db.connect();
     // One tenant and one due credential (no token yet: a sealed value is bound to its row) per tenant.
     await db.query(

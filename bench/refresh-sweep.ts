@@ -12,7 +12,15 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ParticleFake } from '../test/support/particle-fake.js';
-import { cpuSeconds, freePort, startProcess, scratchDatabase, postJson } from './harness.js';
+import {
+  cpuSeconds,
+  freePort,
+  startProcess,
+  scratchDatabase,
+  postJson,
+  BENCH_CLIENT,
+  seedTenant,
+} from './harness.js';
 
 const CREDENTIALS = Number(process.env.BENCH_CREDENTIALS ?? 10_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
@@ -48,7 +56,7 @@ async function main(): Promise<void> {
   const scratch = await scratchDatabase();
   const dbUrl = new URL(scratch.url);
   const fake = await ParticleFake.start({ tokenBudget: 10_000_000, latencyMs: LATENCY_MS });
-  fake.addClient({ id: 'bench-prod', secret: 'bench-secret', kind: 'product', productId: 1 });
+  fake.addClient(BENCH_CLIENT);
   const adminKey = `bench_admin_${randomBytes(16).toString('hex')}`;
   const env = {
     DATABASE_URL: dbUrl.toString(),
@@ -76,19 +84,7 @@ async function main(): Promise<void> {
       );
     }
     const base = bases[0] ?? '';
-    await postJson(base, adminKey, '/v1/tenants', { id: 'bench', name: 'bench' });
-    await postJson(base, adminKey, '/v1/oauth-clients', {
-      id: 'bench-prod',
-      tenant_id: 'bench',
-      client_id: 'bench-prod',
-      client_secret: 'bench-secret',
-      type: 'installed',
-      product_id: '1',
-    });
-    await postJson(base, adminKey, '/v1/tenants/bench/credentials', {
-      kind: 'client_credentials',
-      oauth_client_id: 'bench-prod',
-    });
+    await seedTenant(base, adminKey, 'bench');
     await db.connect();
     // Copies of the first credential, all due now (their tokens are not copied: a sealed value is bound to its row).
     await db.query(

@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { Command, Option, SubCommand } from 'nest-commander';
 import { ApiKeysController } from '../../auth/api-keys.controller.js';
 import { CreateApiKeyBody, RotateApiKeyBody } from '../../auth/api-keys.dto.js';
@@ -18,11 +19,9 @@ const KEY_COLUMNS = [
 /** Shown once, at creation and rotation; the table keeps it on a line of its own to copy. */
 const CREATED_COLUMNS = [field('id'), field('name'), field('role'), field('key')];
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The API answers 404 for an id that is not a UUID (ParseUUIDPipe); so does the CLI. */
 function keyId(id: string | undefined): string {
-  if (!id || !UUID.test(id)) throw ApiError.notFound('That API key');
+  if (!id || !isUUID(id)) throw ApiError.notFound('That API key');
   return id;
 }
 
