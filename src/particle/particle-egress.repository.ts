@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { prepared, PreparedStatement, queryPrepared } from '../database/prepared-statement.js';
 import { ADMIT, CREATE, READ, recordStatement, Refusal, RESET } from './particle-egress.statements.js';
 
-const RECORD_SUCCESS = recordStatement(true);
-const RECORD_FAILURE = recordStatement(false);
+// Every token call sends two of these; prepared, they are planned once per connection.
+const ADMIT_PREPARED = prepared(ADMIT);
+const RECORD_SUCCESS = prepared(recordStatement(true));
+const RECORD_FAILURE = prepared(recordStatement(false));
+const RESET_PREPARED = prepared(RESET);
 
 /** What every decision needs besides the row: the clock and the policy, fixed by the guard. */
 export interface EgressContext {
@@ -56,11 +60,17 @@ interface AdmitRow {
 export class ParticleEgressRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /** `succeeded`: the lease of the caller's previous call, recorded as a success first (ADMIT's $8). */
   async admit(
     c: EgressContext,
-    call: { budget: number; leaseUntil: Date; bucket: number },
+    call: { budget: number; leaseUntil: Date; bucket: number; succeeded: Date | null },
   ): Promise<AdmitResult> {
-    const row = await this.decide<AdmitRow>(c, ADMIT, [call.budget, call.leaseUntil, call.bucket]);
+    const row = await this.decide<AdmitRow>(c, ADMIT_PREPARED, [
+      call.budget,
+      call.leaseUntil,
+      call.bucket,
+      call.succeeded,
+    ]);
     return { ...row, oldest: row.oldest === null ? null : Number(row.oldest) };
   }
 
@@ -70,7 +80,7 @@ export class ParticleEgressRepository {
   }
 
   async reset(c: EgressContext): Promise<EgressAfter> {
-    return this.decide<EgressAfter>(c, RESET, []);
+    return this.decide<EgressAfter>(c, RESET_PREPARED, []);
   }
 
   /** A plain read for reporting; a missing row is the state before any token call. */
@@ -87,12 +97,16 @@ export class ParticleEgressRepository {
    * Runs a decision; the row exists after the very first call, so it is created only when a statement
    * finds nothing (then the statement runs again: the creation changed nothing it decides on).
    */
-  private async decide<T>(c: EgressContext, statement: string, extra: unknown[]): Promise<T> {
+  private async decide<T extends object>(
+    c: EgressContext,
+    statement: PreparedStatement,
+    extra: unknown[],
+  ): Promise<T> {
     const params = [...this.common(c), ...extra];
-    let [row] = await this.dataSource.query<T[]>(statement, params);
+    let [row] = await queryPrepared<T>(this.dataSource, statement, params);
     if (!row) {
       await this.dataSource.query(CREATE, [c.id, c.now]);
-      [row] = await this.dataSource.query<T[]>(statement, params);
+      [row] = await queryPrepared<T>(this.dataSource, statement, params);
       if (!row) throw new Error(`particle_egress row ${c.id} could not be created`);
     }
     return row;

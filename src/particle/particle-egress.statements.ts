@@ -74,12 +74,26 @@ function settled(lock: boolean): string {
 
 /**
  * Admits one call or says why not, and writes the row either way (expired leases stay counted).
- * $5 budget, $6 the new lease's expiry, $7 the start of the current bucket.
+ * $5 budget, $6 the new lease's expiry, $7 the start of the current bucket, $8 the lease of the caller's
+ * previous call, which succeeded, or null.
+ * $8 first records that success exactly as the success statement below would (its lease released, the
+ * count zeroed, the breaker closed), then decides on the row as that leaves it: a caller making calls
+ * one after another (a sweep lane) hands its lease over instead of sending a statement to give it back.
  * Admitted: the call is counted in the current bucket, its lease joins those in flight, and a half-open
  * probe moves `retry_at` to its lease's end, so every other caller, on any replica, is refused meanwhile.
  */
 export const ADMIT = `
 WITH ${settled(true)},
+  handed AS (
+    SELECT s.id, s.buckets, s.calls, s.oldest,
+           CASE WHEN $8::timestamptz IS NULL THEN s.live
+                ELSE coalesce(s.live[:(array_position(s.live, $8::timestamptz) - 1)]
+                              || s.live[(array_position(s.live, $8::timestamptz) + 1):], s.live) END AS live,
+           CASE WHEN $8::timestamptz IS NULL THEN s.failures ELSE 0 END AS failures,
+           CASE WHEN $8::timestamptz IS NULL THEN s.opened_at END AS opened_at,
+           CASE WHEN $8::timestamptz IS NULL THEN s.retry_at END AS retry_at
+      FROM settled s
+  ),
   decided AS (
     SELECT s.*,
       CASE
@@ -91,7 +105,7 @@ WITH ${settled(true)},
           THEN 'lockout_margin'
         WHEN s.oldest IS NOT NULL AND s.calls >= $5::int THEN 'budget'
       END AS refusal
-      FROM settled s
+      FROM handed s
   ),
   written AS (
     UPDATE particle_egress e SET

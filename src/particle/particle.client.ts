@@ -16,6 +16,7 @@ import {
   UnavailableError,
 } from './particle.errors.js';
 import { ParticleEndpoint, ParticleMetrics } from './particle.metrics.js';
+import { EgressLane, EgressPermits } from './egress-lane.js';
 import { EgressPermit, TokenEndpointGuard } from './token-endpoint-guard.js';
 
 export interface ClientCredentials {
@@ -119,9 +120,16 @@ export class ParticleClient {
     this.timeoutMs = config.particle.timeoutMs;
   }
 
-  /** `POST /oauth/token`, form-encoded, client authenticated by HTTP Basic. Never retried. */
-  async token(client: ClientCredentials, grant: TokenGrant): Promise<TokenSet> {
-    const permit = await this.guard.acquire();
+  /**
+   * `POST /oauth/token`, form-encoded, client authenticated by HTTP Basic. Never retried. `permits`: a
+   * lane of this caller's (`egressLane`) when its calls come one after another, else the guard.
+   */
+  async token(
+    client: ClientCredentials,
+    grant: TokenGrant,
+    permits: EgressPermits = this.guard,
+  ): Promise<TokenSet> {
+    const permit = await permits.acquire();
     // The expiry is counted from before the request left, so it can only err on the early side.
     const sentAt = this.clock.now();
     let answered2xx = false;
@@ -141,8 +149,13 @@ export class ParticleClient {
         },
       );
     } finally {
-      await this.recordOutcome(answered2xx, permit);
+      await this.recordOutcome(permits, answered2xx, permit);
     }
+  }
+
+  /** For a caller making token calls one after another; it must `settle` the lane when done. */
+  egressLane(): EgressLane {
+    return new EgressLane(this.guard);
   }
 
   /** `GET /v1/access_tokens/current`: the cheap validity probe (§6, §12); any 401 is `invalid_token`. */
@@ -324,9 +337,9 @@ export class ParticleClient {
     }
   }
 
-  private async recordOutcome(success: boolean, permit: EgressPermit): Promise<void> {
+  private async recordOutcome(permits: EgressPermits, success: boolean, permit: EgressPermit): Promise<void> {
     try {
-      await this.guard.recordOutcome(success, permit);
+      await permits.recordOutcome(success, permit);
     } catch (err) {
       // Keep the call's own result: the unreleased lease expires and is then counted as a failure,
       // which errs on the safe side of Particle's lockout.

@@ -104,8 +104,12 @@ export class TokenEndpointGuard {
     this.leaseMs = config.particle.timeoutMs + LEASE_GRACE_MS;
   }
 
-  /** Admits one token call or throws `budget_exhausted` / `breaker_open`; commits before returning. */
-  async acquire(): Promise<EgressPermit> {
+  /**
+   * Admits one token call or throws `budget_exhausted` / `breaker_open`; commits before returning.
+   * `succeeded`: the caller's previous call, which succeeded and is recorded so by the same statement
+   * (see `EgressLane`); it is recorded even when this call is refused.
+   */
+  async acquire(succeeded?: EgressPermit): Promise<EgressPermit> {
     const now = this.clock.now();
     const t = now.getTime();
     const leaseUntil = new Date(t + this.leaseMs);
@@ -113,6 +117,7 @@ export class TokenEndpointGuard {
       budget: this.budget,
       leaseUntil,
       bucket: t - (t % BUCKET_MS),
+      succeeded: succeeded?.leaseUntil ?? null,
     });
     this.observe(result);
     if (result.refusal) {

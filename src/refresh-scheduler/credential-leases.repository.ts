@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { prepared, queryPrepared } from '../database/prepared-statement.js';
 import { CredentialEntity } from '../token-store/credential.entity.js';
 import { CREDENTIAL_CHANNEL } from '../token-store/credential-changes.listener.js';
 import {
@@ -170,8 +171,10 @@ export class CredentialLeasesRepository {
            SELECT ${param(audit.at)}, ${param(audit.actor)}, ${param(audit.action)}, tenant_id, id::text,
                   ${param(audit.outcome)}, ${param(JSON.stringify(audit.details))}::jsonb FROM written)`
       : '';
-    const rows = await this.dataSource.query<unknown[]>(
-      `WITH written AS (${update} RETURNING id, tenant_id)${audited} SELECT ${then} FROM written`,
+    // One text per column set, so a handful of shapes in all: each is planned once per connection.
+    const rows = await queryPrepared<object>(
+      this.dataSource,
+      prepared(`WITH written AS (${update} RETURNING id, tenant_id)${audited} SELECT ${then} FROM written`),
       values,
     );
     return rows.length > 0;

@@ -4,6 +4,7 @@ import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SecretBox } from '../crypto/secret-box.js';
+import type { EgressPermits } from '../particle/egress-lane.js';
 import { ParticleClient } from '../particle/particle.client.js';
 import { isParticleError } from '../particle/particle.errors.js';
 import { CredentialEntity } from '../token-store/credential.entity.js';
@@ -15,6 +16,9 @@ import { canRenew, CHECK_INTERVAL_MS } from './renewal-policy.js';
 import { RefreshMetrics } from './refresh.metrics.js';
 
 export type StepOutcome = 'renewed' | 'failed' | 'skipped';
+
+/** A credential's write phase: stores what its Particle phase found, under the lease. */
+export type Persist = () => Promise<StepOutcome>;
 
 interface Outcome {
   result: StepOutcome;
@@ -42,15 +46,34 @@ export class CredentialRenewalStep {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Both phases, one after the other. */
   async process(c: CredentialEntity, owner: string): Promise<StepOutcome> {
+    return (await this.begin(c, owner))();
+  }
+
+  /**
+   * The Particle phase: renews or checks the credential and returns its write phase, which stores the
+   * result under the lease (and audits it). The scheduler starts the next credential's Particle call
+   * while that write runs, so a lane's time goes to Particle and not to waiting on its own writes.
+   * `permits`: the lane's egress lane (token calls one after another).
+   */
+  async begin(c: CredentialEntity, owner: string, permits?: EgressPermits): Promise<Persist> {
     if (c.leaseUntil && c.leaseUntil.getTime() <= this.clock.now().getTime()) {
       // This replica stalled past its lease (a long pause, a frozen VM): another one may own the row now,
       // and the version check would refuse our write anyway. Calling Particle would only spend the budget.
       this.metrics.outcomes.inc({ kind: c.kind, outcome: 'skipped' });
-      return 'skipped';
+      return () => Promise.resolve('skipped');
     }
     const lease: Lease = { owner, version: c.version };
-    const outcome = canRenew(c.kind) ? await this.renew(c, lease) : await this.check(c, lease);
+    const write = canRenew(c.kind) ? await this.renew(c, lease, permits) : await this.check(c, lease);
+    return async () => {
+      const outcome = await write();
+      await this.finish(c, outcome);
+      return outcome.result;
+    };
+  }
+
+  private async finish(c: CredentialEntity, outcome: Outcome): Promise<void> {
     this.metrics.outcomes.inc({ kind: c.kind, outcome: outcome.result });
     if (outcome.audited) this.audit.countAppendedElsewhere(1);
     else if (outcome.result !== 'skipped' || outcome.error) {
@@ -63,28 +86,34 @@ export class CredentialRenewalStep {
         details: { kind: c.kind, result: outcome.result, ...(outcome.error ? { error: outcome.error } : {}) },
       });
     }
-    return outcome.result;
   }
 
-  private async renew(c: CredentialEntity, lease: Lease): Promise<Outcome> {
+  private async renew(
+    c: CredentialEntity,
+    lease: Lease,
+    permits: EgressPermits | undefined,
+  ): Promise<() => Promise<Outcome>> {
     try {
-      const { sealed } = await this.renewer.renew(c);
-      const written = await this.leases.saveRenewedIfLeased(c, lease, sealed, {
-        actor: 'system',
-        action: 'credential.renew',
-        outcome: 'success',
-        at: this.clock.now(),
-        details: { kind: c.kind, result: 'renewed' },
-      });
-      // A refused write (the lease or version moved on) is not audited here either, as before.
-      return written ? { result: 'renewed', audited: true } : { result: 'skipped' };
+      const { sealed } = await this.renewer.renew(c, permits);
+      return async () => {
+        const written = await this.leases.saveRenewedIfLeased(c, lease, sealed, {
+          actor: 'system',
+          action: 'credential.renew',
+          outcome: 'success',
+          at: this.clock.now(),
+          details: { kind: c.kind, result: 'renewed' },
+        });
+        // A refused write (the lease or version moved on) is not audited here either, as before.
+        return written ? { result: 'renewed', audited: true } : { result: 'skipped' };
+      };
     } catch (err) {
-      return this.fail(c, lease, err, await this.renewer.failureFor(c, err));
+      const failure = await this.renewer.failureFor(c, err);
+      return () => this.fail(c, lease, err, failure);
     }
   }
 
   /** Tokens that cannot be renewed are only checked: still valid at Particle, and how long for. */
-  private async check(c: CredentialEntity, lease: Lease): Promise<Outcome> {
+  private async check(c: CredentialEntity, lease: Lease): Promise<() => Promise<Outcome>> {
     const now = this.clock.now();
     if (!c.accessTokenSealed || (c.accessExpiresAt && c.accessExpiresAt <= now)) {
       const failure: FailureUpdate = {
@@ -92,8 +121,10 @@ export class CredentialRenewalStep {
         lastError: 'the token has expired',
         nextAttemptAt: null,
       };
-      await this.leases.saveFailureIfLeased(c, lease, failure);
-      return { result: 'failed', error: 'expired' };
+      return async () => {
+        await this.leases.saveFailureIfLeased(c, lease, failure);
+        return { result: 'failed', error: 'expired' };
+      };
     }
     try {
       const token = this.box.open(c.accessTokenSealed, credentialLocation(c.id, 'access_token_sealed'));
@@ -105,14 +136,17 @@ export class CredentialRenewalStep {
         now.getTime() + CHECK_INTERVAL_MS,
         expiresAt ? expiresAt.getTime() : Infinity,
       );
-      const written = await this.leases.saveCheckedIfLeased(c, lease, {
-        accessExpiresAt: expiresAt,
-        status: left < warnAt ? 'expiring' : 'active',
-        nextAttemptAt: new Date(nextCheck),
-      });
-      return { result: written ? 'renewed' : 'skipped' };
+      return async () => {
+        const written = await this.leases.saveCheckedIfLeased(c, lease, {
+          accessExpiresAt: expiresAt,
+          status: left < warnAt ? 'expiring' : 'active',
+          nextAttemptAt: new Date(nextCheck),
+        });
+        return { result: written ? 'renewed' : 'skipped' };
+      };
     } catch (err) {
-      return this.fail(c, lease, err, await this.renewer.failureFor(c, err));
+      const failure = await this.renewer.failureFor(c, err);
+      return () => this.fail(c, lease, err, failure);
     }
   }
 

@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { ParticleClient } from '../particle/particle.client.js';
 import { OAuthClientRotationService } from '../tenants/oauth-client-rotation.service.js';
 import { OAuthClientsService } from '../tenants/oauth-clients.service.js';
 import { CredentialEntity } from '../token-store/credential.entity.js';
@@ -42,6 +43,7 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
   constructor(
     private readonly leases: CredentialLeasesRepository,
     private readonly step: CredentialRenewalStep,
+    private readonly particle: ParticleClient,
     private readonly oauthClients: OAuthClientsService,
     private readonly rotations: OAuthClientRotationService,
     private readonly audit: AuditService,
@@ -114,7 +116,8 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
   }
 
   /**
-   * REFRESH_CONCURRENCY lanes, each taking the next claimed credential as soon as it is free. The next
+   * REFRESH_CONCURRENCY lanes (Particle calls in flight), each taking the next claimed credential as soon
+   * as its call is answered. The next
    * batch is claimed while the lanes still have work, so no lane idles at a batch's tail or waits for
    * a claim (a batch-at-a-time loop lost several percent of the sweep rate to both).
    */
@@ -154,7 +157,27 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
       }
     };
     const lanes = Array.from({ length: this.config.refresh.concurrency }, async () => {
-      for (let c = await next(); c; c = await next()) result[await this.step.process(c, this.owner)]++;
+      // A lane writes one credential while it already calls Particle for the next: at most one write
+      // outstanding per lane, and every write is awaited before the sweep ends. Its token calls come one
+      // after another, so each success is handed to its next admission (EgressLane).
+      const egress = this.particle.egressLane();
+      let writing: Promise<void> = Promise.resolve();
+      try {
+        for (let c = await next(); c; c = await next()) {
+          const persist = await this.step.begin(c, this.owner, egress);
+          await writing;
+          writing = persist().then((outcome) => {
+            result[outcome]++;
+          });
+          // Handled here, rethrown by the next await: a failed write must not crash the process meanwhile.
+          writing.catch(() => undefined);
+        }
+      } finally {
+        await egress
+          .settle()
+          .catch((err: unknown) => this.logger.error({ err }, 'could not record a success'));
+        await writing;
+      }
     });
     await Promise.all(lanes);
   }

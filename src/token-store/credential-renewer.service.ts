@@ -3,6 +3,7 @@ import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SecretBox } from '../crypto/secret-box.js';
+import type { EgressPermits } from '../particle/egress-lane.js';
 import { ParticleClient, TokenSet } from '../particle/particle.client.js';
 import { isParticleError, isTransient, ParticleError } from '../particle/particle.errors.js';
 import {
@@ -46,7 +47,8 @@ export class CredentialRenewer {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async renew(c: CredentialEntity): Promise<Renewal> {
+  /** `permits`: the caller's egress lane, when it renews one credential after another. */
+  async renew(c: CredentialEntity, permits?: EgressPermits): Promise<Renewal> {
     if (!canRenew(c.kind) || !c.oauthClientId)
       throw new NotRenewableError(`${c.kind} credentials cannot be renewed`);
     const client = await this.oauthClients.usableBy(c.tenantId, c.oauthClientId);
@@ -59,13 +61,13 @@ export class CredentialRenewer {
         ...(c.scope ? { scope: c.scope } : {}),
       };
       try {
-        tokens = await this.particle.token(client.credentials, grant);
+        tokens = await this.particle.token(client.credentials, grant, permits);
       } catch (err) {
         // Inside a rotation's grace period the previous secret is tried once; the metric is the alert.
         if (!client.fallback || !isParticleError(err) || err.kind !== 'invalid_client') throw err;
         this.metrics.fallbacks.inc();
         used = client.fallback;
-        tokens = await this.particle.token(client.fallback, grant);
+        tokens = await this.particle.token(client.fallback, grant, permits);
       }
     } else {
       if (!c.refreshTokenSealed) throw new NotRenewableError('no refresh token is stored');
@@ -77,7 +79,11 @@ export class CredentialRenewer {
         c.refreshTokenSealed,
         credentialLocation(c.id, 'refresh_token_sealed'),
       );
-      tokens = await this.particle.token(client.credentials, { type: 'refresh_token', refreshToken });
+      tokens = await this.particle.token(
+        client.credentials,
+        { type: 'refresh_token', refreshToken },
+        permits,
+      );
     }
     await this.oauthClients.recordWorking(client);
     return { tokens, sealed: this.seal(c, tokens, used.clientId) };

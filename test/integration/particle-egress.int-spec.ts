@@ -34,8 +34,12 @@ const context: EgressContext = {
   windowEndedAfter: NOW.getTime() - 305_000,
   threshold: THRESHOLD,
 };
-const admit = (r: ParticleEgressRepository, budget: number, leaseUntil = LEASE_UNTIL) =>
-  r.admit(context, { budget, leaseUntil, bucket: BUCKET });
+const admit = (
+  r: ParticleEgressRepository,
+  budget: number,
+  leaseUntil = LEASE_UNTIL,
+  succeeded: Date | null = null,
+) => r.admit(context, { budget, leaseUntil, bucket: BUCKET, succeeded });
 
 async function row(): Promise<{ calls: number; leases: number; failures: number; opened: boolean }> {
   const [r] = await db.query<{ calls: number; leases: number; failures: number; opened: boolean }>(
@@ -63,30 +67,40 @@ afterAll(async () => {
 });
 
 describe(ParticleEgressRepository.name, () => {
-  it('admits exactly the budget when 2 x 30 callers keep calling at once, never more than 9 out', async () => {
-    const budget = 40;
-    let out = 0;
-    let mostOut = 0;
-    let admitted = 0;
-    const worker = async (r: ParticleEgressRepository): Promise<void> => {
-      for (;;) {
-        const result = await admit(r, budget);
-        if (result.refusal === 'budget') return;
-        if (result.refusal) continue; // nine out already: try again once one comes back
-        admitted++;
-        mostOut = Math.max(mostOut, ++out);
-        await new Promise((resolve) => setImmediate(resolve));
-        out--;
-        await r.recordOutcome(context, true, LEASE_UNTIL);
-      }
-    };
+  // Handing over: each success is recorded by the caller's next admission, as a sweep lane does.
+  it.each([
+    ['recording each success on its own', false],
+    ['handing each success over to the next admission', true],
+  ])(
+    'admits exactly the budget when 2 x 30 callers keep calling at once, %s, never more than 9 out',
+    async (_, handOver) => {
+      const budget = 40;
+      let out = 0;
+      let mostOut = 0;
+      let admitted = 0;
+      const worker = async (r: ParticleEgressRepository): Promise<void> => {
+        let succeeded: Date | null = null;
+        for (;;) {
+          const result = await admit(r, budget, LEASE_UNTIL, succeeded);
+          succeeded = null;
+          if (result.refusal === 'budget') return;
+          if (result.refusal) continue; // nine out already: try again once one comes back
+          admitted++;
+          mostOut = Math.max(mostOut, ++out);
+          await new Promise((resolve) => setImmediate(resolve));
+          out--;
+          if (handOver) succeeded = LEASE_UNTIL;
+          else await r.recordOutcome(context, true, LEASE_UNTIL);
+        }
+      };
 
-    await Promise.all(replicas.flatMap((r) => Array.from({ length: 30 }, () => worker(r))));
+      await Promise.all(replicas.flatMap((r) => Array.from({ length: 30 }, () => worker(r))));
 
-    expect(admitted).toBe(budget);
-    expect(mostOut).toBeLessThanOrEqual(9);
-    expect(await row()).toEqual({ calls: budget, leases: 0, failures: 0, opened: false });
-  });
+      expect(admitted).toBe(budget);
+      expect(mostOut).toBeLessThanOrEqual(9);
+      expect(await row()).toEqual({ calls: budget, leases: 0, failures: 0, opened: false });
+    },
+  );
 
   it('lets exactly 9 of 2 x 20 simultaneous admissions out when none has reported yet', async () => {
     const results = await Promise.all(
@@ -127,6 +141,37 @@ describe(ParticleEgressRepository.name, () => {
 
     const [r] = await db.query<{ leases: Date[] }>('SELECT in_flight_until AS leases FROM particle_egress');
     expect(r?.leases).toEqual([LEASE_UNTIL, other]);
+  });
+
+  it('records a handed-over success before deciding: its lease goes, the count and the breaker reset', async () => {
+    const [a] = replicas as [ParticleEgressRepository];
+    const next = new Date(LEASE_UNTIL.getTime() + 1);
+    await admit(a, 1000);
+    for (let i = 1; i <= THRESHOLD; i++) {
+      const failing = new Date(LEASE_UNTIL.getTime() + 1 + i);
+      expect((await admit(a, 1000, failing)).refusal).toBeNull();
+      await a.recordOutcome(context, false, failing);
+    }
+    expect(await row()).toMatchObject({ leases: 1, failures: THRESHOLD, opened: true });
+    expect((await admit(a, 1000, next)).refusal).toBe('cooldown');
+
+    // The call admitted before the breaker opened succeeded: handed over, it closes the breaker.
+    const result = await admit(a, 1000, next, LEASE_UNTIL);
+
+    expect(result.refusal).toBeNull();
+    const [r] = await db.query<{ leases: Date[] }>('SELECT in_flight_until AS leases FROM particle_egress');
+    expect(r?.leases).toEqual([next]);
+    expect(await row()).toMatchObject({ failures: 0, opened: false });
+  });
+
+  it('records a handed-over success even when the admission is refused', async () => {
+    const [a] = replicas as [ParticleEgressRepository];
+    await admit(a, 1);
+
+    const result = await admit(a, 1, new Date(LEASE_UNTIL.getTime() + 1), LEASE_UNTIL);
+
+    expect(result.refusal).toBe('budget');
+    expect(await row()).toEqual({ calls: 1, leases: 0, failures: 0, opened: false });
   });
 
   it('relaxes durability for a success record only: the pooled connection stays synchronous', async () => {

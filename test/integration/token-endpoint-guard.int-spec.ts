@@ -8,6 +8,7 @@ import { ConfigModule } from '../../src/config/config.module.js';
 import { dataSourceOptions } from '../../src/database/data-source.js';
 import { MetricsModule } from '../../src/metrics/metrics.module.js';
 import { MetricsService } from '../../src/metrics/metrics.service.js';
+import type { EgressLane } from '../../src/particle/egress-lane.js';
 import { ParticleClient } from '../../src/particle/particle.client.js';
 import {
   BreakerOpenError,
@@ -369,6 +370,65 @@ describe(TokenEndpointGuard.name, () => {
         'SELECT cardinality(in_flight_until) AS n FROM particle_egress',
       );
       expect(rows).toEqual([{ n: 0 }]);
+    });
+  });
+
+  describe("egress lane (a sweep lane's calls one after another)", () => {
+    const egressRow = async () =>
+      (
+        await db.query<{ leases: number; failures: number }>(
+          'SELECT cardinality(in_flight_until) AS leases, consecutive_failures AS failures FROM particle_egress',
+        )
+      )[0];
+    const laneMint = (r: Replica, lane: EgressLane) =>
+      r.client.token(
+        { clientId: PRODUCT.id, clientSecret: PRODUCT.secret },
+        { type: 'client_credentials' },
+        lane,
+      );
+
+    it('holds a success back, counted in flight, until the next admission or settle records it', async () => {
+      const r = await startReplica();
+      const lane = r.client.egressLane();
+
+      await laneMint(r, lane);
+      const held = await egressRow();
+      await laneMint(r, lane);
+      const handedOver = await egressRow();
+      await lane.settle();
+
+      expect([held, handedOver]).toEqual([
+        { leases: 1, failures: 0 },
+        { leases: 1, failures: 0 },
+      ]);
+      expect(await egressRow()).toEqual({ leases: 0, failures: 0 });
+      expect(fake.tokenCalls({ ok: true })).toBe(2);
+    });
+
+    it('records a failure at once, after the success before it', async () => {
+      const r = await startReplica();
+      const lane = r.client.egressLane();
+      await laneMint(r, lane);
+
+      await rejection(
+        r.client.token(
+          { clientId: USER_CLIENT.id, clientSecret: USER_CLIENT.secret },
+          { type: 'password', username: ALICE.username, password: 'guess' },
+          lane,
+        ),
+      );
+
+      expect(await egressRow()).toEqual({ leases: 0, failures: 1 });
+    });
+
+    it('records a held success on its own when no call follows within a second', async () => {
+      const r = await startReplica();
+      const lane = r.client.egressLane();
+      await laneMint(r, lane);
+
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+
+      expect(await egressRow()).toEqual({ leases: 0, failures: 0 });
     });
   });
 });
