@@ -4,11 +4,11 @@ import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SecretBox } from '../crypto/secret-box.js';
-import type { EgressPermits } from '../particle/egress-lane.js';
 import { ParticleClient } from '../particle/particle.client.js';
 import { isParticleError } from '../particle/particle.errors.js';
+import type { UsableOAuthClient } from '../tenants/oauth-clients.service.js';
 import { CredentialEntity } from '../token-store/credential.entity.js';
-import { CredentialRenewer } from '../token-store/credential-renewer.service.js';
+import { CredentialRenewer, RenewalLane } from '../token-store/credential-renewer.service.js';
 import { credentialLocation } from '../token-store/credential-seal.js';
 import { FailureUpdate } from '../token-store/credentials.repository.js';
 import { CredentialLeasesRepository, Lease } from './credential-leases.repository.js';
@@ -51,13 +51,18 @@ export class CredentialRenewalStep {
     return (await this.begin(c, owner))();
   }
 
+  /** See `CredentialRenewer.readClientAhead`. */
+  readClientAhead(c: CredentialEntity): Promise<UsableOAuthClient> | undefined {
+    return this.renewer.readClientAhead(c);
+  }
+
   /**
    * The Particle phase: renews or checks the credential and returns its write phase, which stores the
    * result under the lease (and audits it). The scheduler starts the next credential's Particle call
    * while that write runs, so a lane's time goes to Particle and not to waiting on its own writes.
-   * `permits`: the lane's egress lane (token calls one after another).
+   * `lane`: the sweep lane's egress lane and early client read (see `RenewalLane`).
    */
-  async begin(c: CredentialEntity, owner: string, permits?: EgressPermits): Promise<Persist> {
+  async begin(c: CredentialEntity, owner: string, lane?: RenewalLane): Promise<Persist> {
     if (c.leaseUntil && c.leaseUntil.getTime() <= this.clock.now().getTime()) {
       // This replica stalled past its lease (a long pause, a frozen VM): another one may own the row now,
       // and the version check would refuse our write anyway. Calling Particle would only spend the budget.
@@ -65,7 +70,7 @@ export class CredentialRenewalStep {
       return () => Promise.resolve('skipped');
     }
     const lease: Lease = { owner, version: c.version };
-    const write = canRenew(c.kind) ? await this.renew(c, lease, permits) : await this.check(c, lease);
+    const write = canRenew(c.kind) ? await this.renew(c, lease, lane) : await this.check(c, lease);
     return async () => {
       const outcome = await write();
       await this.finish(c, outcome);
@@ -91,10 +96,10 @@ export class CredentialRenewalStep {
   private async renew(
     c: CredentialEntity,
     lease: Lease,
-    permits: EgressPermits | undefined,
+    lane: RenewalLane | undefined,
   ): Promise<() => Promise<Outcome>> {
     try {
-      const { sealed } = await this.renewer.renew(c, permits);
+      const { sealed } = await this.renewer.renew(c, lane);
       return async () => {
         const written = await this.leases.saveRenewedIfLeased(c, lease, sealed, {
           actor: 'system',

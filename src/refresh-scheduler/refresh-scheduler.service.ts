@@ -117,9 +117,9 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
 
   /**
    * REFRESH_CONCURRENCY lanes (Particle calls in flight), each taking the next claimed credential as soon
-   * as its call is answered. The next
-   * batch is claimed while the lanes still have work, so no lane idles at a batch's tail or waits for
-   * a claim (a batch-at-a-time loop lost several percent of the sweep rate to both).
+   * as it is free. The next batch is claimed while the lanes still have work, so no lane idles at a
+   * batch's tail or waits for a claim (a batch-at-a-time loop lost several percent of the sweep rate to
+   * both).
    */
   private async renewClaimed(result: SweepResult, leaseMs: number): Promise<void> {
     const queue: CredentialEntity[] = [];
@@ -156,30 +156,46 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
         await claim();
       }
     };
-    const lanes = Array.from({ length: this.config.refresh.concurrency }, async () => {
-      // A lane writes one credential while it already calls Particle for the next: at most one write
-      // outstanding per lane, and every write is awaited before the sweep ends. Its token calls come one
-      // after another, so each success is handed to its next admission (EgressLane).
-      const egress = this.particle.egressLane();
-      let writing: Promise<void> = Promise.resolve();
-      try {
-        for (let c = await next(); c; c = await next()) {
-          const persist = await this.step.begin(c, this.owner, egress);
-          await writing;
-          writing = persist().then((outcome) => {
-            result[outcome]++;
-          });
-          // Handled here, rethrown by the next await: a failed write must not crash the process meanwhile.
-          writing.catch(() => undefined);
-        }
-      } finally {
-        await egress
-          .settle()
-          .catch((err: unknown) => this.logger.error({ err }, 'could not record a success'));
-        await writing;
-      }
-    });
+    const lanes = Array.from({ length: this.config.refresh.concurrency }, () => this.runLane(next, result));
     await Promise.all(lanes);
+  }
+
+  /**
+   * One lane: Particle calls one after another. While a call is out, the lane already holds its next
+   * credential and reads that one's OAuth client, and it writes the previous result; at most one write
+   * is outstanding, and every write is awaited before the lane ends. Its successes are handed to its next
+   * admission (EgressLane), one guard statement per call.
+   */
+  private async runLane(
+    next: () => Promise<CredentialEntity | undefined>,
+    result: SweepResult,
+  ): Promise<void> {
+    const permits = this.particle.egressLane();
+    const take = async () => {
+      const c = await next();
+      return c && { c, client: this.step.readClientAhead(c) };
+    };
+    let writing: Promise<void> = Promise.resolve();
+    try {
+      for (let current = await take(); current;) {
+        const upcoming = take();
+        // Awaited below; a failed claim must not count as unhandled while this call is out.
+        upcoming.catch(() => undefined);
+        const persist = await this.step.begin(current.c, this.owner, { permits, client: current.client });
+        await writing;
+        writing = persist().then((outcome) => {
+          result[outcome]++;
+        });
+        // Handled here, rethrown by the next await: a failed write must not crash the process meanwhile.
+        writing.catch(() => undefined);
+        current = await upcoming;
+      }
+    } finally {
+      await permits
+        .settle()
+        .catch((err: unknown) => this.logger.error({ err }, 'could not record a token-endpoint success'));
+      await writing;
+    }
   }
 
   private async publishGauges(): Promise<void> {

@@ -12,7 +12,7 @@ import {
   REFRESH_TOKEN_LIFETIME_MS,
   retryAfterFailure,
 } from '../refresh-scheduler/renewal-policy.js';
-import { OAuthClientsService } from '../tenants/oauth-clients.service.js';
+import { OAuthClientsService, UsableOAuthClient } from '../tenants/oauth-clients.service.js';
 import { CredentialEntity } from './credential.entity.js';
 import { credentialLocation } from './credential-seal.js';
 import { FailureUpdate, RenewedTokens } from './credentials.repository.js';
@@ -24,6 +24,12 @@ export class NotRenewableError extends Error {
     super(reason);
     this.name = 'NotRenewableError';
   }
+}
+
+/** What a sweep lane brings to a renewal: its egress lane, and the OAuth client read it started early. */
+export interface RenewalLane {
+  permits: EgressPermits;
+  client: Promise<UsableOAuthClient> | undefined;
 }
 
 export interface Renewal {
@@ -47,11 +53,24 @@ export class CredentialRenewer {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** `permits`: the caller's egress lane, when it renews one credential after another. */
-  async renew(c: CredentialEntity, permits?: EgressPermits): Promise<Renewal> {
+  /**
+   * Starts reading the OAuth client `c` renews with, for a caller that reads it ahead of the renewal (a
+   * sweep lane, while its previous call is out); undefined when `c` has none.
+   */
+  readClientAhead(c: CredentialEntity): Promise<UsableOAuthClient> | undefined {
+    if (!canRenew(c.kind) || !c.oauthClientId) return undefined;
+    const read = this.oauthClients.usableBy(c.tenantId, c.oauthClientId);
+    // Awaited by `renew`, which handles its error; until then it must not count as unhandled.
+    read.catch(() => undefined);
+    return read;
+  }
+
+  /** `lane`: a caller renewing one credential after another (a sweep lane), see `RenewalLane`. */
+  async renew(c: CredentialEntity, lane?: RenewalLane): Promise<Renewal> {
     if (!canRenew(c.kind) || !c.oauthClientId)
       throw new NotRenewableError(`${c.kind} credentials cannot be renewed`);
-    const client = await this.oauthClients.usableBy(c.tenantId, c.oauthClientId);
+    const client = await (lane?.client ?? this.oauthClients.usableBy(c.tenantId, c.oauthClientId));
+    const permits = lane?.permits;
     let tokens: TokenSet;
     let used = client.credentials;
     if (c.kind === 'client_credentials') {
