@@ -58,10 +58,17 @@ export class CredentialLeasesRepository {
       .execute();
     const ids = (rows.raw as { id: string }[]).map((r) => r.id);
     if (ids.length === 0) return [];
+    // Only rows still under this claim: were this replica frozen between the two statements, others may
+    // have taken the rows over and renewed them, and a row read without its lease would look unclaimed
+    // and be renewed again (the chaos SIGSTOP test caught exactly that).
     return this.dataSource
       .getRepository(CredentialEntity)
       .createQueryBuilder('c')
-      .where('c.id IN (:...ids)', { ids })
+      .where('c.id IN (:...ids) AND c.lease_owner = :owner AND c.lease_until = :leaseUntil', {
+        ids,
+        owner,
+        leaseUntil,
+      })
       .orderBy('c.next_attempt_at', 'ASC')
       .getMany();
   }
