@@ -30,9 +30,10 @@ function expectNothingLost(report: KillReport): void {
   expect(notFresh).toEqual([]);
   // The version check: each credential written once, never overwritten by a replica whose lease had run out.
   expect(report.renewedExactlyOnce).toBe(report.credentials);
-  // Only renewals the victim had in flight at Particle when it went away are minted a second time.
+  // Only renewals the victim had minted but not stored when it went away are minted a second time: a
+  // lane's call in flight at Particle, and the write of its previous result (one per lane).
   expect(report.extraParticleMints).toBeGreaterThanOrEqual(0);
-  expect(report.extraParticleMints).toBeLessThanOrEqual(CONCURRENCY);
+  expect(report.extraParticleMints).toBeLessThanOrEqual(2 * CONCURRENCY);
   expect(report.tokensIssuedAfter).toBe(report.credentials);
   expect(report.tokensValidAtParticle).toBe(report.credentials);
   expect(report.survivorsAlive).toBe(true);
