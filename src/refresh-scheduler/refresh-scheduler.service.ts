@@ -157,7 +157,11 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
       }
     };
     const lanes = Array.from({ length: this.config.refresh.concurrency }, () => this.runLane(next, result));
-    await Promise.all(lanes);
+    // Every lane ends before the sweep does, even when one fails (the database went away): a sweep that
+    // returned early would let the next tick start new lanes beside the old ones.
+    const ended = await Promise.allSettled(lanes);
+    const failed = ended.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /**
