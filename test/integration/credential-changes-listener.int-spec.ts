@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source.js';
 import { isDatabaseUnavailable } from '../../src/database/database-errors.js';
@@ -110,6 +111,10 @@ describe(CredentialChangesListener.name, () => {
     );
     await terminate('particle-token-broker');
     expect(isDatabaseUnavailable(await slow)).toBe(true);
+    // The idle session's end reaches its client on its own socket, maybe after the busy one's: until it
+    // has, the pool could still hand that client out (and that query would fail as unavailable, a 503).
+    const pool = (ds.driver as unknown as { master: Pool }).master;
+    expect(await until(() => pool.totalCount === 0, 5000)).toBe(true);
     // An unhandled 'error' from an idle client would have crashed this worker before this line.
     await expect(ds.query('SELECT 1 AS ok')).resolves.toEqual([{ ok: 1 }]);
   });
