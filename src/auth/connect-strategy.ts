@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { OAuth2 } from 'oauth';
 import OAuth2Strategy from 'passport-oauth2';
 import type { Clock } from '../common/clock.js';
-import type { TokenSet } from '../particle/particle.client.js';
+import type { TokenSet } from '../particle/particle-api.js';
 import type { ConnectSessionEntity } from './connect-session.entity.js';
 import { ConnectSessionsRepository } from './connect-sessions.repository.js';
 

@@ -17,51 +17,17 @@ import {
 } from './particle.errors.js';
 import { ParticleEndpoint, ParticleMetrics } from './particle.metrics.js';
 import { EgressLane, EgressPermits } from './egress-lane.js';
+import {
+  ClientCredentials,
+  CreatedOAuthClient,
+  CurrentToken,
+  grantForm,
+  NewOAuthClient,
+  optional,
+  TokenGrant,
+  TokenSet,
+} from './particle-api.js';
 import { EgressPermit, TokenEndpointGuard } from './token-endpoint-guard.js';
-
-export interface ClientCredentials {
-  clientId: string;
-  clientSecret: string;
-}
-
-/** The grants of `POST /oauth/token` the broker uses (particle-cloud.md §2.2). */
-export type TokenGrant =
-  | { type: 'password'; username: string; password: string; expiresIn?: number }
-  | { type: 'mfa_otp'; mfaToken: string; otp: string }
-  | { type: 'client_credentials'; scope?: string; expiresIn?: number }
-  | { type: 'refresh_token'; refreshToken: string }
-  | { type: 'authorization_code'; code: string; redirectUri: string };
-
-export interface TokenSet {
-  accessToken: string;
-  refreshToken: string | null;
-  /** Null: the token never expires (Particle sent no `expires_in`, or 0). */
-  expiresAt: Date | null;
-  scope: string | null;
-}
-
-export interface CurrentToken {
-  expiresAt: Date | null;
-  clientId: string | null;
-}
-
-export interface NewOAuthClient {
-  /** Product id or slug; absent: a user-level client. */
-  productId?: string;
-  name: string;
-  type: 'installed' | 'web';
-  redirectUri?: string;
-  scope?: string;
-}
-
-export interface CreatedOAuthClient {
-  clientId: string;
-  /** Shown by Particle this once only (§7). */
-  secret: string;
-  name: string;
-  type: 'installed' | 'web';
-  redirectUri: string | null;
-}
 
 type Request = AxiosRequestConfig & { method: string; url: string };
 
@@ -69,36 +35,6 @@ type Request = AxiosRequestConfig & { method: string; url: string };
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
 
 const is2xx = (status: number): boolean => status >= 200 && status < 300;
-
-/** `{key: value}` when the value is given, else nothing: optional fields are left out, not sent empty. */
-function optional(key: string, value: string | number | undefined): Record<string, string> {
-  return value === undefined ? {} : { [key]: String(value) };
-}
-
-function grantForm(grant: TokenGrant): Record<string, string> {
-  switch (grant.type) {
-    case 'password':
-      return {
-        grant_type: 'password',
-        username: grant.username,
-        password: grant.password,
-        ...optional('expires_in', grant.expiresIn),
-      };
-    case 'mfa_otp':
-      // §2.3: the lifetime asked for at the password step carries over; nothing to send here.
-      return { grant_type: 'urn:custom:mfa-otp', mfa_token: grant.mfaToken, otp: grant.otp };
-    case 'client_credentials':
-      return {
-        grant_type: 'client_credentials',
-        ...optional('scope', grant.scope),
-        ...optional('expires_in', grant.expiresIn),
-      };
-    case 'refresh_token':
-      return { grant_type: 'refresh_token', refresh_token: grant.refreshToken };
-    case 'authorization_code':
-      return { grant_type: 'authorization_code', code: grant.code, redirect_uri: grant.redirectUri };
-  }
-}
 
 /**
  * The only code that talks HTTP to Particle. Every answer becomes a typed result or a typed

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import { SecretBox } from '../crypto/secret-box.js';
-import type { ClientCredentials } from '../particle/particle.client.js';
+import type { ClientCredentials } from '../particle/particle-api.js';
 import { ClientWithSecrets, OAuthClientsRepository } from './oauth-clients.repository.js';
 import { CreateOAuthClientBody, OAuthClientView } from './oauth-clients.dto.js';
 import { redirectUriProblem } from './redirect-uri.js';

@@ -4,7 +4,8 @@ import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SecretBox } from '../crypto/secret-box.js';
 import type { EgressPermits } from '../particle/egress-lane.js';
-import { ParticleClient, TokenSet } from '../particle/particle.client.js';
+import type { TokenSet } from '../particle/particle-api.js';
+import { ParticleClient } from '../particle/particle.client.js';
 import { isParticleError, isTransient, ParticleError } from '../particle/particle.errors.js';
 import {
   canRenew,
