@@ -38,6 +38,28 @@ describe('refresh scheduler', () => {
   const clock = new TestClock();
   const sweep = (): Promise<SweepResult> => t.app.get(RefreshSchedulerService).sweep();
 
+  /** A tenant with a product client and an authorization_code credential whose token expires in `ms`. */
+  async function authorizationCodeCredential(tenantId: string, ms: number) {
+    await tenantWithProductClient(api, fake, tenantId);
+    const first = fake.issueToken({ clientId: `${tenantId}-prod`, expiresInSeconds: 3600 });
+    const stored = await t.app.get(CredentialsService).store({
+      tenantId,
+      kind: 'authorization_code',
+      oauthClientId: `${tenantId}-prod`,
+      issuerClientId: `${tenantId}-prod`,
+      scope: null,
+      username: null,
+      tokens: {
+        accessToken: first.accessToken,
+        refreshToken: first.refreshToken ?? null,
+        expiresAt: new Date(clock.now().getTime() + ms),
+        scope: null,
+      },
+      keepRefreshToken: true,
+    });
+    return { first, stored };
+  }
+
   beforeAll(async () => {
     fake = await ParticleFake.start({ tokenBudget: 10_000 });
     t = await startTestApp({
@@ -73,23 +95,7 @@ describe('refresh scheduler', () => {
   });
 
   it('refreshes an authorization_code credential with the newest refresh token each time', async () => {
-    await tenantWithProductClient(api, fake, 'ac-tenant');
-    const first = fake.issueToken({ clientId: 'ac-tenant-prod', expiresInSeconds: 3600 });
-    const stored = await t.app.get(CredentialsService).store({
-      tenantId: 'ac-tenant',
-      kind: 'authorization_code',
-      oauthClientId: 'ac-tenant-prod',
-      issuerClientId: 'ac-tenant-prod',
-      scope: null,
-      username: null,
-      tokens: {
-        accessToken: first.accessToken,
-        refreshToken: first.refreshToken ?? null,
-        expiresAt: new Date(clock.now().getTime() + 3600_000),
-        scope: null,
-      },
-      keepRefreshToken: true,
-    });
+    const { first, stored } = await authorizationCodeCredential('ac-tenant', 3600_000);
     // First the access token runs out (1 h); after a refresh it lives 90 days, so next the 14-day refresh
     // token is what comes due.
     for (const wait of [50 * MIN, 14 * 24 * 60 * MIN]) {
@@ -178,24 +184,8 @@ describe('refresh scheduler', () => {
   });
 
   it('does not refresh on demand an authorization_code credential the scheduler is renewing', async () => {
-    await tenantWithProductClient(api, fake, 'leased-tenant');
-    const issued = fake.issueToken({ clientId: 'leased-tenant-prod', expiresInSeconds: 3600 });
-    const stored = await t.app.get(CredentialsService).store({
-      tenantId: 'leased-tenant',
-      kind: 'authorization_code',
-      oauthClientId: 'leased-tenant-prod',
-      issuerClientId: 'leased-tenant-prod',
-      scope: null,
-      username: null,
-      tokens: {
-        accessToken: issued.accessToken,
-        refreshToken: issued.refreshToken ?? null,
-        // Shorter than the default min_ttl_seconds (300): a caller's request needs a renewal.
-        expiresAt: new Date(clock.now().getTime() + 60_000),
-        scope: null,
-      },
-      keepRefreshToken: true,
-    });
+    // Shorter than the default min_ttl_seconds (300): a caller's request needs a renewal.
+    const { stored } = await authorizationCodeCredential('leased-tenant', 60_000);
     await t.db.query(`UPDATE credentials SET lease_owner = 'other-replica', lease_until = $2 WHERE id = $1`, [
       stored.id,
       new Date(clock.now().getTime() + MIN),
