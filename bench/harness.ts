@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { freePort } from '../src/common/free-port.js';
@@ -29,6 +30,40 @@ export async function startProcess(
   }
   child.kill('SIGKILL');
   throw new Error(`${script} did not start`);
+}
+
+/** The bare Nest+Fastify process (`bare-server.ts`) the benches compare the broker with. */
+export async function startBareServer(): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = await startProcess(
+    join(import.meta.dirname, 'bare-server.js'),
+    { PORT: String(port) },
+    `http://127.0.0.1:${port}/`,
+  );
+  return { child, port };
+}
+
+/** A bootstrap admin key of the broker's own format, new for each run. */
+export function benchAdminKey(): string {
+  return `bench_admin_${randomBytes(16).toString('hex')}`;
+}
+
+/**
+ * What every bench starts a broker with: its scratch database, a fresh encryption key, the run's admin
+ * key and the Particle fake, with the cron off (a bench runs sweeps itself); `extra` adds or overrides.
+ */
+export function brokerEnv(
+  base: { databaseUrl: string; particleUrl: string; adminKey: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DATABASE_URL: base.databaseUrl,
+    BROKER_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    BROKER_BOOTSTRAP_ADMIN_KEY: base.adminKey,
+    PARTICLE_API_URL: base.particleUrl,
+    REFRESH_CRON: 'off',
+    ...extra,
+  };
 }
 
 /**

@@ -3,13 +3,15 @@
  * the same run. Each server runs in its own process; autocannon runs here. Usage: npm run bench:tokens
  * (uses TEST_DATABASE_URL, else DATABASE_URL, for a scratch database it drops afterwards).
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ParticleFake } from '../test/support/particle-fake.js';
 import {
+  benchAdminKey,
+  brokerEnv,
   freePort,
   load,
+  startBareServer,
   LoadResult,
   startProcess,
   scratchDatabase,
@@ -26,28 +28,21 @@ async function main(): Promise<void> {
   const dbUrl = new URL(scratch.url);
   const fake = await ParticleFake.start();
   fake.addClient(BENCH_CLIENT);
-  const adminKey = `bench_admin_${randomBytes(16).toString('hex')}`;
-  const barePort = await freePort();
+  const adminKey = benchAdminKey();
+  const { child: bare, port: barePort } = await startBareServer();
   const brokerPort = await freePort();
-  const bare = await startProcess(
-    join(root, 'dist-bench', 'bench', 'bare-server.js'),
-    { PORT: String(barePort) },
-    `http://127.0.0.1:${barePort}/`,
-  );
   const broker = await startProcess(
     join(root, 'dist', 'main.js'),
-    {
-      PORT: String(brokerPort),
-      DATABASE_URL: dbUrl.toString(),
-      BROKER_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-      BROKER_BOOTSTRAP_ADMIN_KEY: adminKey,
-      PARTICLE_API_URL: fake.url,
-      REFRESH_CRON: 'off',
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-      // The per-key limit is checked on every request (its cost is measured) but set above what one key
-      // sends here; BENCH_RATE_LIMIT=0 measures without the check.
-      RATE_LIMIT_PER_MINUTE: process.env.BENCH_RATE_LIMIT ?? '100000000',
-    },
+    brokerEnv(
+      { databaseUrl: dbUrl.toString(), particleUrl: fake.url, adminKey },
+      {
+        PORT: String(brokerPort),
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+        // The per-key limit is checked on every request (its cost is measured) but set above what one key
+        // sends here; BENCH_RATE_LIMIT=0 measures without the check.
+        RATE_LIMIT_PER_MINUTE: process.env.BENCH_RATE_LIMIT ?? '100000000',
+      },
+    ),
     `http://127.0.0.1:${brokerPort}/health/ready`,
     // BENCH_PROFILE=dir writes a CPU profile of the broker there (open it in Chrome DevTools).
     process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],

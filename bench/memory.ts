@@ -7,12 +7,21 @@
  * Usage: npm run bench:memory (TEST_DATABASE_URL or DATABASE_URL names a server for a scratch database).
  */
 import autocannon from 'autocannon';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ParticleFake } from '../test/support/particle-fake.js';
-import { freePort, startProcess, scratchDatabase, postJson, BENCH_CLIENT, seedTenant } from './harness.js';
+import {
+  benchAdminKey,
+  BENCH_CLIENT,
+  brokerEnv,
+  freePort,
+  postJson,
+  scratchDatabase,
+  seedTenant,
+  startBareServer,
+  startProcess,
+} from './harness.js';
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 10_000);
 const root = join(import.meta.dirname, '..', '..');
@@ -33,29 +42,22 @@ async function main(): Promise<void> {
   const scratch = await scratchDatabase();
   const fake = await ParticleFake.start({ tokenBudget: 10_000_000 });
   fake.addClient(BENCH_CLIENT);
-  const adminKey = `bench_admin_${randomBytes(16).toString('hex')}`;
+  const adminKey = benchAdminKey();
   const port = await freePort();
-  const barePort = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const bare = await startProcess(
-    join(root, 'dist-bench', 'bench', 'bare-server.js'),
-    { PORT: String(barePort) },
-    `http://127.0.0.1:${barePort}/`,
-  );
+  const bare = (await startBareServer()).child;
   const broker = await startProcess(
     join(root, 'dist', 'main.js'),
-    {
-      PORT: String(port),
-      DATABASE_URL: scratch.url,
-      BROKER_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-      BROKER_BOOTSTRAP_ADMIN_KEY: adminKey,
-      PARTICLE_API_URL: fake.url,
-      PARTICLE_TOKEN_BUDGET: '100000',
-      REFRESH_CRON: 'off',
-      REFRESH_CONCURRENCY: '8',
-      RATE_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'warn',
-    },
+    brokerEnv(
+      { databaseUrl: scratch.url, particleUrl: fake.url, adminKey },
+      {
+        PORT: String(port),
+        PARTICLE_TOKEN_BUDGET: '100000',
+        REFRESH_CONCURRENCY: '8',
+        RATE_LIMIT_PER_MINUTE: '0',
+        LOG_LEVEL: 'warn',
+      },
+    ),
     `${base}/health/ready`,
   );
   const db = new pg.Client({ connectionString: scratch.url });

@@ -8,11 +8,12 @@
  * print its statements (count, wall time until answered) at exit (see query-count.ts).
  */
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ParticleFake } from '../test/support/particle-fake.js';
 import {
+  benchAdminKey,
+  brokerEnv,
   cpuSeconds,
   freePort,
   startProcess,
@@ -57,17 +58,11 @@ async function main(): Promise<void> {
   const dbUrl = new URL(scratch.url);
   const fake = await ParticleFake.start({ tokenBudget: 10_000_000, latencyMs: LATENCY_MS });
   fake.addClient(BENCH_CLIENT);
-  const adminKey = `bench_admin_${randomBytes(16).toString('hex')}`;
-  const env = {
-    DATABASE_URL: dbUrl.toString(),
-    BROKER_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-    BROKER_BOOTSTRAP_ADMIN_KEY: adminKey,
-    PARTICLE_API_URL: fake.url,
-    PARTICLE_TOKEN_BUDGET: '100000',
-    REFRESH_CRON: 'off',
-    REFRESH_CONCURRENCY: String(CONCURRENCY),
-    LOG_LEVEL: 'warn',
-  };
+  const adminKey = benchAdminKey();
+  const env = brokerEnv(
+    { databaseUrl: dbUrl.toString(), particleUrl: fake.url, adminKey },
+    { PARTICLE_TOKEN_BUDGET: '100000', REFRESH_CONCURRENCY: String(CONCURRENCY), LOG_LEVEL: 'warn' },
+  );
   const ports = [await freePort(), await freePort()];
   const bases = ports.map((p) => `http://127.0.0.1:${p}`);
   const replicas: ChildProcess[] = [];
