@@ -46,11 +46,6 @@ export class CredentialRenewalStep {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Both phases, one after the other. */
-  async process(c: CredentialEntity, owner: string): Promise<StepOutcome> {
-    return (await this.begin(c, owner))();
-  }
-
   /** See `CredentialRenewer.readClientAhead`. */
   readClientAhead(c: CredentialEntity): Promise<UsableOAuthClient> | undefined {
     return this.renewer.readClientAhead(c);

@@ -33,10 +33,14 @@ describe(CredentialRenewalStep.name, () => {
     return c;
   }
 
+  /** Both phases of a step, one after the other, as a sweep lane runs them. */
+  const renewed = async (c: CredentialEntity): Promise<string> =>
+    (await t.app.get(CredentialRenewalStep).begin(c, owner))();
+
   it('does not call Particle for a claimed credential whose lease ran out while the replica stalled', async () => {
     const stale = await claimed(-30);
     const before = fake.tokenCalls();
-    expect(await t.app.get(CredentialRenewalStep).process(stale, owner)).toBe('skipped');
+    expect(await renewed(stale)).toBe('skipped');
     expect(fake.tokenCalls()).toBe(before);
     const [row] = await t.db.query<{ version: number }>('SELECT version FROM credentials WHERE id = $1', [
       credentialId,
@@ -47,7 +51,7 @@ describe(CredentialRenewalStep.name, () => {
   it('renews the same credential while its lease holds', async () => {
     const live = await claimed(30);
     const before = fake.tokenCalls();
-    expect(await t.app.get(CredentialRenewalStep).process(live, owner)).toBe('renewed');
+    expect(await renewed(live)).toBe('renewed');
     expect(fake.tokenCalls()).toBe(before + 1);
   });
 });
