@@ -1,8 +1,11 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { resolve } from 'node:path';
 import { createApp } from './app.factory.js';
+import { DevAdminKey } from './auth/dev-admin-key.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
+import { EmbeddedStartError } from './database/postgres-user-access.js';
 
 /** On SIGTERM the whole shutdown (in-flight requests, leases, pool, embedded DB) must fit in this. */
 const SHUTDOWN_DEADLINE_MS = 9_000;
@@ -28,6 +31,10 @@ async function main(): Promise<void> {
     await embedded?.stop();
     throw err;
   });
+  // No key exists on a first start on the embedded default: one is handed to the newcomer (design.md §7).
+  if (embedded && config.env !== 'production' && !config.bootstrapAdminKey) {
+    await app.get(DevAdminKey).provision(resolve(config.dataDir), config.publicUrl);
+  }
   await app.listen({ port: config.port, host: config.host });
   logger.log(`Listening on http://${config.host}:${config.port} (docs at ${config.publicUrl}/docs)`);
 
@@ -51,8 +58,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(
-    `Failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
+  // A cause we can name gets its one line; anything else keeps its stack for whoever debugs it.
+  const text =
+    err instanceof EmbeddedStartError
+      ? err.message
+      : err instanceof Error
+        ? (err.stack ?? err.message)
+        : String(err);
+  process.stderr.write(`Failed to start: ${text}\n`);
   process.exit(1);
 });

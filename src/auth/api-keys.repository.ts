@@ -24,6 +24,20 @@ export class ApiKeysRepository {
     return this.repo.save(this.repo.create({ ...key, lastUsedAt: null }));
   }
 
+  /**
+   * Creates the key only while the table is empty, in one statement: the development key of a first
+   * start must never be added beside keys someone already made.
+   */
+  async createIfNoneExists(key: NewApiKey): Promise<string | undefined> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `INSERT INTO api_keys (name, role, tenants, key_hash, key_prefix, expires_at)
+       SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM api_keys)
+       RETURNING id`,
+      [key.name, key.role, key.tenants, key.keyHash, key.keyPrefix, key.expiresAt],
+    );
+    return rows[0]?.id;
+  }
+
   findByHash(hash: Buffer): Promise<ApiKeyEntity | null> {
     return this.repo.findOneBy({ keyHash: hash });
   }

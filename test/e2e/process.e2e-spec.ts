@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TestDatabase } from '../support/database.js';
 import { freePort, spawnBroker, waitForReady } from '../support/process.js';
+
+/** The development key's log line, as the JSON log carries it (its quotes escaped). */
+function devKeyMessage(output: string): string {
+  const line = output.split('\n').find((l) => l.includes('"context":"DevAdminKey"'));
+  return line ? (JSON.parse(line) as { msg: string }).msg : '';
+}
 
 const keys = `k1:${randomBytes(32).toString('base64')}`;
 
@@ -57,12 +63,61 @@ describe('the embedded default', () => {
     expect(await first.exited).toBe(0);
     const key = await readFile(join(dataDir, 'dev-encryption-key'), 'utf8');
     await expect(readFile(join(dataDir, 'pg', 'PG_VERSION'), 'utf8')).resolves.toMatch(/^\d+/);
+    const adminKey = (await readFile(join(dataDir, 'dev-admin-key'), 'utf8')).trim();
 
     const second = spawnBroker({ BROKER_DATA_DIR: dataDir }, await freePort());
     await waitForReady(second, 60_000);
     expect(second.output()).toContain('stored development key');
+    expect(second.output()).toContain(
+      `The development admin API key is in ${join(dataDir, 'dev-admin-key')}`,
+    );
+    expect(second.output()).not.toContain(adminKey);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(await readFile(join(dataDir, 'dev-encryption-key'), 'utf8')).toBe(key);
+    expect((await readFile(join(dataDir, 'dev-admin-key'), 'utf8')).trim()).toBe(adminKey);
+  });
+
+  it('hands a first start one admin key in a 0600 file, never in its log, and the curl it logs works', async () => {
+    const fresh = await mkdtemp(join(tmpdir(), 'broker-dev-key-'));
+    const p = spawnBroker({ BROKER_DATA_DIR: fresh }, await freePort());
+    try {
+      await waitForReady(p, 60_000);
+      const file = join(fresh, 'dev-admin-key');
+      const key = (await readFile(file, 'utf8')).trim();
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect(p.output()).toContain(`Created an admin API key for development in ${file}`);
+      expect(p.output()).not.toContain(key);
+      const logged = /curl -H "Authorization: Bearer \$\(cat (\S+)\)" (\S+)/.exec(devKeyMessage(p.output()));
+      expect(logged?.[1]).toBe(file);
+      const answer = await fetch(logged?.[2] ?? '', { headers: { authorization: `Bearer ${key}` } });
+      expect(answer.status).toBe(200);
+      const audit = (await (
+        await fetch(`${p.url}/v1/audit-events?action=api_key.create`, {
+          headers: { authorization: `Bearer ${key}` },
+        })
+      ).json()) as { items: { actor: string; outcome: string }[] };
+      expect(audit.items).toMatchObject([{ actor: 'system', outcome: 'success' }]);
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exited;
+      await rm(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it('creates no development key when a bootstrap admin key is configured', async () => {
+    const fresh = await mkdtemp(join(tmpdir(), 'broker-dev-key-'));
+    const p = spawnBroker(
+      { BROKER_DATA_DIR: fresh, BROKER_BOOTSTRAP_ADMIN_KEY: randomBytes(24).toString('hex') },
+      await freePort(),
+    );
+    try {
+      await waitForReady(p, 60_000);
+      await expect(stat(join(fresh, 'dev-admin-key'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exited;
+      await rm(fresh, { recursive: true, force: true });
+    }
   });
 });
