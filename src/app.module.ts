@@ -13,7 +13,10 @@ import { dataSourceOptions } from './database/data-source.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { TenantLifecycleModule } from './tenants/tenant-lifecycle.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
+import { CredentialsModule } from './credentials/credentials.module.js';
+import { OnboardingModule } from './onboarding/onboarding.module.js';
 import { RefreshSchedulerModule } from './refresh-scheduler/refresh-scheduler.module.js';
 import { TokenStoreModule } from './token-store/token-store.module.js';
 
@@ -30,9 +33,8 @@ export class AppModule {
   static forRoot(config: AppConfig, runtime: AppRuntime): DynamicModule {
     return {
       module: AppModule,
-      global: true,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(config, runtime.clock ?? new SystemClock()),
         LoggingModule.forRoot(config, runtime.logStream),
         TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl)),
         CryptoModule,
@@ -41,14 +43,13 @@ export class AppModule {
         AuditModule,
         AuthModule,
         TenantsModule,
+        CredentialsModule,
+        TenantLifecycleModule,
+        OnboardingModule,
         TokenStoreModule,
         RefreshSchedulerModule,
       ],
-      providers: [
-        { provide: APP_FILTER, useClass: ProblemFilter },
-        { provide: Clock, useValue: runtime.clock ?? new SystemClock() },
-      ],
-      exports: [Clock],
+      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };
   }
 }

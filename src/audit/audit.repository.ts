@@ -67,3 +67,24 @@ export class AuditRepository {
     return qb.getMany();
   }
 }
+
+/** An audit row another table's write carries with it (see `auditRowOfWrite`). */
+export interface WriteAudit {
+  actor: string;
+  action: string;
+  outcome: AuditOutcome;
+  at: Date;
+  details: Record<string, unknown>;
+}
+
+/**
+ * The audit row of a write made by another repository's statement: a data-modifying CTE that inserts one
+ * row per row the write returned (`written`, with `id` and `tenant_id`), so the two commit or fail
+ * together in one round trip. `param` appends a value and answers its placeholder. Kept here so the
+ * text that inserts audit rows lives in one file.
+ */
+export function auditRowOfWrite(written: string, audit: WriteAudit, param: (v: unknown) => string): string {
+  return `INSERT INTO audit_events (at, actor, action, tenant_id, target, outcome, details)
+           SELECT ${param(audit.at)}, ${param(audit.actor)}, ${param(audit.action)}, tenant_id, id::text,
+                  ${param(audit.outcome)}, ${param(JSON.stringify(audit.details))}::jsonb FROM ${written}`;
+}

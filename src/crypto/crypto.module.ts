@@ -1,5 +1,6 @@
-import { Global, Logger, Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { resolve } from 'node:path';
+import { AuditModule } from '../audit/audit.module.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EncryptionController } from './encryption.controller.js';
@@ -8,8 +9,8 @@ import { ReencryptionService } from './reencryption.service.js';
 import { SealedValuesRepository } from './sealed-values.repository.js';
 import { SecretBox } from './secret-box.js';
 
-@Global()
 @Module({
+  imports: [AuditModule],
   controllers: [EncryptionController],
   providers: [
     {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mfaLocation } from '../auth/credential-onboarding.service.js';
+import { mfaLocation } from '../onboarding/credential-onboarding.service.js';
 import { secretLocation } from '../tenants/oauth-clients.service.js';
-import { credentialLocation } from '../token-store/credential-seal.js';
+import { credentialLocation } from '../credentials/credential-seal.js';
 import { SEALED_COLUMNS, sealedLocation } from './sealed-columns.js';
 
 const column = (table: string, name: string) => {

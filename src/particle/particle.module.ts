@@ -2,17 +2,19 @@ import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { ParticleEgressRepository } from './particle-egress.repository.js';
 import { ParticleClient } from './particle.client.js';
 import { ParticleMetrics } from './particle.metrics.js';
 import { TokenEndpointGuard } from './token-endpoint-guard.js';
 
 /**
- * Particle's HTTP client and the token-endpoint guard. Relies on the app's global providers:
- * `APP_CONFIG`, `Clock`, `MetricsService` and the TypeORM `DataSource`.
+ * Particle's HTTP client and the token-endpoint guard. Relies on the global providers `APP_CONFIG`,
+ * `Clock` (ConfigModule) and the TypeORM `DataSource`.
  */
 @Module({
   imports: [
+    MetricsModule,
     HttpModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({

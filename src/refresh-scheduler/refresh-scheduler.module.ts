@@ -1,16 +1,26 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { CredentialsModule } from '../credentials/credentials.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { ParticleModule } from '../particle/particle.module.js';
+import { TenantLifecycleModule } from '../tenants/tenant-lifecycle.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
-import { CredentialLeasesRepository } from './credential-leases.repository.js';
-import { CredentialRenewalStep } from './credential-renewal.step.js';
+import { CronScheduler } from './cron.scheduler.js';
 import { RefreshRunsController } from './refresh-runs.controller.js';
 import { RefreshSchedulerService } from './refresh-scheduler.service.js';
 import { RefreshMetrics } from './refresh.metrics.js';
 
 @Module({
-  imports: [ParticleModule, TenantsModule],
+  imports: [
+    CredentialsModule,
+    ParticleModule,
+    TenantsModule,
+    TenantLifecycleModule,
+    AuditModule,
+    MetricsModule,
+  ],
   controllers: [RefreshRunsController],
-  providers: [CredentialLeasesRepository, CredentialRenewalStep, RefreshSchedulerService, RefreshMetrics],
+  providers: [RefreshSchedulerService, RefreshMetrics, CronScheduler],
   exports: [RefreshSchedulerService],
 })
 export class RefreshSchedulerModule {}

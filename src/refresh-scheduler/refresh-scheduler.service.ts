@@ -1,7 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import { CronJob } from 'cron';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
@@ -9,9 +6,11 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { ParticleClient } from '../particle/particle.client.js';
 import { OAuthClientRotationService } from '../tenants/oauth-client-rotation.service.js';
 import { OAuthClientsService } from '../tenants/oauth-clients.service.js';
-import { CredentialEntity } from '../token-store/credential.entity.js';
-import { CredentialLeasesRepository } from './credential-leases.repository.js';
-import { CredentialRenewalStep } from './credential-renewal.step.js';
+import { CredentialEntity } from '../credentials/credential.entity.js';
+import { CredentialRenewalService } from '../credentials/credential-renewal.service.js';
+import { CredentialRenewalStep } from '../credentials/credential-renewal.step.js';
+import { CredentialsService } from '../credentials/credentials.service.js';
+import { CronScheduler, ScheduledJob } from './cron.scheduler.js';
 import { RefreshMetrics } from './refresh.metrics.js';
 
 export interface SweepResult {
@@ -34,15 +33,15 @@ const WINDOW_SECONDS = 300;
 @Injectable()
 export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RefreshSchedulerService.name);
-  /** Identifies this replica's leases; unique per process start. */
-  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private job: CronJob | undefined;
+  private job: ScheduledJob | undefined;
   private running: Promise<SweepResult> | undefined;
   private stopping = false;
 
   constructor(
-    private readonly leases: CredentialLeasesRepository,
+    private readonly credentials: CredentialsService,
+    private readonly renewal: CredentialRenewalService,
     private readonly step: CredentialRenewalStep,
+    private readonly cron: CronScheduler,
     private readonly particle: ParticleClient,
     private readonly oauthClients: OAuthClientsService,
     private readonly rotations: OAuthClientRotationService,
@@ -54,15 +53,10 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
 
   onModuleInit(): void {
     if (!this.config.refresh.cron) return;
-    this.job = CronJob.from({
-      cronTime: this.config.refresh.cron,
-      onTick: () => {
-        // A tick while a sweep still runs is skipped, not queued: the running sweep covers it.
-        if (!this.running)
-          void this.sweep().catch((err: unknown) => this.logger.error({ err }, 'sweep failed'));
-      },
-      start: true,
-      unrefTimeout: true,
+    this.job = this.cron.schedule(this.config.refresh.cron, () => {
+      // A tick while a sweep still runs is skipped, not queued: the running sweep covers it.
+      if (!this.running)
+        void this.sweep().catch((err: unknown) => this.logger.error({ err }, 'sweep failed'));
     });
   }
 
@@ -70,7 +64,7 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
     this.stopping = true;
     await this.job?.stop();
     await this.running?.catch(() => undefined);
-    const released = await this.leases.releaseAllOwnedBy(this.owner).catch(() => 0);
+    const released = await this.renewal.releaseHeldLeases().catch(() => 0);
     if (released > 0) this.logger.log({ released }, 'released renewal leases at shutdown');
   }
 
@@ -83,10 +77,9 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
   private async runSweep(): Promise<SweepResult> {
     const end = this.metrics.sweepSeconds.startTimer();
     const result: SweepResult = { claimed: 0, renewed: 0, failed: 0, skipped: 0 };
-    const leaseMs = this.config.particle.timeoutMs * 3 + 30_000;
     try {
       await this.housekeeping();
-      await this.renewClaimed(result, leaseMs);
+      await this.renewClaimed(result);
     } finally {
       end();
       await this.publishGauges();
@@ -96,7 +89,7 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
         actor: 'system',
         action: 'refresh.sweep',
         outcome: result.failed > 0 ? 'failure' : 'success',
-        details: { ...result, owner: this.owner },
+        details: { ...result, owner: this.renewal.owner },
       });
     }
     return result;
@@ -121,7 +114,7 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
    * batch's tail or waits for a claim (a batch-at-a-time loop lost several percent of the sweep rate to
    * both).
    */
-  private async renewClaimed(result: SweepResult, leaseMs: number): Promise<void> {
+  private async renewClaimed(result: SweepResult): Promise<void> {
     const queue: CredentialEntity[] = [];
     let exhausted = false;
     let claimError: Error | undefined;
@@ -129,9 +122,8 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
     const claim = (): Promise<void> =>
       (claiming ??= (async () => {
         try {
-          const now = this.clock.now();
           const size = Math.min(BATCH, MAX_PER_SWEEP - result.claimed);
-          const batch = await this.leases.claimDue(this.owner, now, new Date(now.getTime() + leaseMs), size);
+          const batch = await this.step.claimDue(size);
           result.claimed += batch.length;
           queue.push(...batch);
           if (batch.length < size || result.claimed >= MAX_PER_SWEEP) exhausted = true;
@@ -185,10 +177,12 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
         const upcoming = take();
         // Awaited below; a failed claim must not count as unhandled while this call is out.
         upcoming.catch(() => undefined);
-        const persist = await this.step.begin(current.c, this.owner, { permits, client: current.client });
+        const { kind } = current.c;
+        const persist = await this.step.begin(current.c, { permits, client: current.client });
         await writing;
         writing = persist().then((outcome) => {
           result[outcome]++;
+          this.metrics.outcomes.inc({ kind, outcome });
         });
         // Handled here, rethrown by the next await: a failed write must not crash the process meanwhile.
         writing.catch(() => undefined);
@@ -206,11 +200,11 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
     try {
       const now = this.clock.now();
       this.metrics.credentialsByStatus.reset();
-      for (const { status, n } of await this.leases.countByStatus())
+      for (const { status, n } of await this.credentials.countByStatus())
         this.metrics.credentialsByStatus.set({ status }, n);
-      this.metrics.oldestOverdueSeconds.set(await this.leases.oldestOverdueSeconds(now));
+      this.metrics.oldestOverdueSeconds.set(await this.credentials.oldestOverdueSeconds(now));
       // Each scheduled credential is re-minted about once per (token lifetime - lead) seconds.
-      const renewable = await this.leases.countScheduledRenewable();
+      const renewable = await this.credentials.countScheduledRenewable();
       const cycle = Math.max(60, this.config.tokenTtlSeconds - this.config.refresh.leadSeconds);
       const needed = Math.ceil((renewable * WINDOW_SECONDS) / cycle);
       this.metrics.requiredMintsPer5Min.set(needed);

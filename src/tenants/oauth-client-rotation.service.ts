@@ -7,7 +7,7 @@ import { SecretBox } from '../crypto/secret-box.js';
 import type { ClientCredentials } from '../particle/particle-api.js';
 import { ParticleClient } from '../particle/particle.client.js';
 import { isParticleError, toApiError } from '../particle/particle.errors.js';
-import { CredentialsService } from '../token-store/credentials.service.js';
+import { CredentialsService } from '../credentials/credentials.service.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
 import { OAuthClientView, RotateSecretBody } from './oauth-clients.dto.js';
 import { OAuthClientsService, secretLocation } from './oauth-clients.service.js';
@@ -61,6 +61,7 @@ export class OAuthClientRotationService {
       },
       grace > 0 ? new Date(now.getTime() + grace * 1000) : null,
       now,
+      (em) => this.credentials.callUpForClient(em, id, now),
     );
     if (!rotated) throw ApiError.notFound(`OAuth client ${id}`);
     return this.clients.get(id);
@@ -144,7 +145,8 @@ export class OAuthClientRotationService {
 
   async rollBack(id: string): Promise<OAuthClientView> {
     await this.clients.get(id);
-    if (!(await this.repository.rollBack(id, this.clock.now()))) {
+    const now = this.clock.now();
+    if (!(await this.repository.rollBack(id, now, (em) => this.credentials.callUpForClient(em, id, now)))) {
       throw ApiError.conflict(
         `OAuth client ${id} has no previous secret inside its grace period to roll back to`,
       );

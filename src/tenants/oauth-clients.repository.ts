@@ -45,6 +45,9 @@ export interface ClientWithSecrets {
   secrets: OAuthClientSecretEntity[];
 }
 
+/** More work of another table's repository, committed with a rotation. */
+export type InTransaction = (em: EntityManager) => Promise<void>;
+
 @Injectable()
 export class OAuthClientsRepository {
   private readonly clients: Repository<OAuthClientEntity>;
@@ -127,14 +130,15 @@ export class OAuthClientsRepository {
   /**
    * Makes a new secret version active in one transaction: the active one becomes the fallback until
    * `retireAfter` (or is retired at once when that is null), any older fallback is retired, and the client
-   * follows the new Particle client id. Credentials of the client are called up for the scheduler so
-   * they move to the new secret soon. Returns false when the client vanished.
+   * follows the new Particle client id. `alsoInTransaction` (the client's credentials called up for the
+   * scheduler, written by their own repository) commits with it. Returns false when the client vanished.
    */
   async rotate(
     id: string,
     next: { secretRowId: string; clientId: string; sealed: string; managementCredentialId?: string },
     retireAfter: Date | null,
     now: Date,
+    alsoInTransaction: InTransaction,
   ): Promise<boolean> {
     const managed = next.managementCredentialId ?? null;
     return this.dataSource.transaction(async (em) => {
@@ -182,13 +186,13 @@ export class OAuthClientsRepository {
         { id },
         { clientId: next.clientId, status: 'active', lastError: null },
       );
-      await this.callUpCredentials(em, id, now);
+      await alsoInTransaction(em);
       return true;
     });
   }
 
   /** Back to the fallback secret while its grace lasts; the rolled-back secret is retired. */
-  async rollBack(id: string, now: Date): Promise<boolean> {
+  async rollBack(id: string, now: Date, alsoInTransaction: InTransaction): Promise<boolean> {
     return this.dataSource.transaction(async (em) => {
       const previous = await em
         .createQueryBuilder(OAuthClientSecretEntity, 's')
@@ -214,7 +218,7 @@ export class OAuthClientsRepository {
         { id },
         { clientId: previous.clientId, status: 'active', lastError: null },
       );
-      await this.callUpCredentials(em, id, now);
+      await alsoInTransaction(em);
       return true;
     });
   }
@@ -261,20 +265,6 @@ export class OAuthClientsRepository {
       .where(`state = 'previous' AND retire_after <= :now`, { now })
       .execute();
     return result.affected ?? 0;
-  }
-
-  /**
-   * client_credentials tokens are re-minted with the new secret at the next sweep; authorization_code
-   * credentials are looked at too, and the renewer marks them needs_reauth when the client id changed
-   * (their refresh tokens only work with the old client, particle-cloud.md §0.5).
-   */
-  private async callUpCredentials(em: EntityManager, oauthClientId: string, now: Date): Promise<void> {
-    await em.query(
-      `UPDATE credentials SET next_attempt_at = $2
-        WHERE oauth_client_id = $1 AND kind IN ('client_credentials', 'authorization_code')
-          AND status NOT IN ('revoked', 'needs_reauth') AND next_attempt_at IS NOT NULL`,
-      [oauthClientId, now.toISOString()],
-    );
   }
 
   /** Particle answered invalid_client for the active secret: the client is at fault, not each tenant. */

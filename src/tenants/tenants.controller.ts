@@ -16,6 +16,7 @@ import {
   TenantList,
   TenantView,
 } from './tenants.dto.js';
+import { TenantLifecycleService } from './tenant-lifecycle.service.js';
 import { TenantsService } from './tenants.service.js';
 
 const byId = { tenant: (c: { params: Record<string, string | undefined> }) => c.params.id };
@@ -24,7 +25,10 @@ const byId = { tenant: (c: { params: Record<string, string | undefined> }) => c.
 @ApiBearerAuth()
 @Controller('v1/tenants')
 export class TenantsController {
-  constructor(private readonly tenants: TenantsService) {}
+  constructor(
+    private readonly tenants: TenantsService,
+    private readonly lifecycle: TenantLifecycleService,
+  ) {}
 
   @Post()
   @ApiCreatedResponse({ type: TenantView })
@@ -44,7 +48,7 @@ export class TenantsController {
   @ApiOkResponse({ type: TenantDetailView })
   @ApiNotFoundResponse()
   get(@Param('id') id: string): Promise<TenantDetailView> {
-    return this.tenants.get(id);
+    return this.lifecycle.get(id);
   }
 
   @Delete(':id')
@@ -53,6 +57,6 @@ export class TenantsController {
   @Audited('tenant.delete', { ...byId, details: (c) => ({ ...c.result }) })
   delete(@Param('id') id: string): Promise<{ credentials_erased: number; revocation_failures: number }> {
     // 204 sends no body; the counts only feed the audit row.
-    return this.tenants.delete(id);
+    return this.lifecycle.delete(id);
   }
 }

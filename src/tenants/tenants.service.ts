@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error.js';
-import { CredentialsService } from '../token-store/credentials.service.js';
 import { TenantEntity } from './tenant.entity.js';
 import { TenantsRepository } from './tenants.repository.js';
-import { CreateTenantBody, TenantDetailView, TenantList, TenantView } from './tenants.dto.js';
+import { CreateTenantBody, TenantList, TenantView } from './tenants.dto.js';
 
 function toView(t: TenantEntity): TenantView {
   return {
@@ -16,10 +15,7 @@ function toView(t: TenantEntity): TenantView {
 
 @Injectable()
 export class TenantsService {
-  constructor(
-    private readonly tenants: TenantsRepository,
-    private readonly credentials: CredentialsService,
-  ) {}
+  constructor(private readonly tenants: TenantsRepository) {}
 
   async create(body: CreateTenantBody): Promise<TenantView> {
     const created = await this.tenants.insertIfAbsent(body.id, body.name);
@@ -33,38 +29,17 @@ export class TenantsService {
     return { items: rows.map(toView), next_after: rows.length === limit && last ? last.id : null };
   }
 
-  async get(id: string): Promise<TenantDetailView> {
-    const tenant = await this.tenants.findById(id);
-    if (!tenant) throw ApiError.notFound(`Tenant ${id}`);
-    const credentials = await this.credentials.list(id);
-    return {
-      ...toView(tenant),
-      credentials: credentials.map((c) => ({
-        id: c.id,
-        kind: c.kind,
-        status: c.status,
-        access_expires_at: c.access_expires_at,
-      })),
-    };
-  }
-
-  async credentialsOf(id: string) {
-    await this.requireExists(id);
-    return this.credentials.list(id);
-  }
-
   async requireExists(id: string): Promise<void> {
     if (!(await this.tenants.exists(id))) throw ApiError.notFound(`Tenant ${id}`);
   }
 
-  /**
-   * Revokes the tenant's tokens at Particle where possible and erases its credentials, then removes the
-   * tenant and, by cascade, its OAuth clients and their sealed secrets.
-   */
-  async delete(id: string): Promise<{ credentials_erased: number; revocation_failures: number }> {
-    await this.requireExists(id);
-    const { erased, revocationFailures } = await this.credentials.revokeAndEraseAllForTenant(id);
-    if (!(await this.tenants.deleteById(id))) throw ApiError.notFound(`Tenant ${id}`);
-    return { credentials_erased: erased, revocation_failures: revocationFailures };
+  async findById(id: string): Promise<TenantView | undefined> {
+    const tenant = await this.tenants.findById(id);
+    return tenant ? toView(tenant) : undefined;
+  }
+
+  /** The tenant row goes, and with it (by cascade) its OAuth clients and their sealed secrets. */
+  async deleteRow(id: string): Promise<boolean> {
+    return this.tenants.deleteById(id);
   }
 }

@@ -8,14 +8,14 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { SecretBox } from '../crypto/secret-box.js';
 import { databaseUnavailable, isDatabaseUnavailable } from '../database/database-errors.js';
 import { isParticleError, toApiError } from '../particle/particle.errors.js';
-import { canRenew } from '../refresh-scheduler/renewal-policy.js';
+import { canRenew } from '../credentials/renewal-policy.js';
 import { TenantsService } from '../tenants/tenants.service.js';
-import { chooseDefault } from './credential-choice.js';
-import { CredentialEntity } from './credential.entity.js';
-import { CredentialRenewer, NotRenewableError } from './credential-renewer.service.js';
-import { credentialLocation } from './credential-seal.js';
-import { CredentialsRepository } from './credentials.repository.js';
-import { CustomerCredentials } from './customer-credentials.service.js';
+import { chooseDefault } from '../credentials/credential-choice.js';
+import { CredentialEntity } from '../credentials/credential.entity.js';
+import { CredentialRenewalService } from '../credentials/credential-renewal.service.js';
+import { credentialLocation } from '../credentials/credential-seal.js';
+import { CredentialsService } from '../credentials/credentials.service.js';
+import { CustomerCredentials } from '../credentials/customer-credentials.service.js';
 import { TokenMetrics } from './token.metrics.js';
 import { CachedToken, TokenCache } from './token-cache.js';
 import { IssuedTokenView, IssueTokenBody } from './tokens.dto.js';
@@ -23,8 +23,6 @@ import { IssuedTokenView, IssueTokenBody } from './tokens.dto.js';
 const DEFAULT_MIN_TTL_SECONDS = 300;
 /** A cached entry is re-checked against the database at least this often, notifications or not. */
 const CACHE_TRUST_MS = 60_000;
-/** How long callers wait for another replica's renewal of the same credential before giving up. */
-const RENEWAL_WAIT_MS = 15_000;
 
 type Source = 'cache' | 'database' | 'renewed';
 
@@ -36,8 +34,8 @@ export class TokenIssuerService {
 
   constructor(
     private readonly cache: TokenCache,
-    private readonly credentials: CredentialsRepository,
-    private readonly renewer: CredentialRenewer,
+    private readonly credentials: CredentialsService,
+    private readonly renewal: CredentialRenewalService,
     private readonly customers: CustomerCredentials,
     private readonly tenants: TenantsService,
     private readonly audit: AuditService,
@@ -117,6 +115,8 @@ export class TokenIssuerService {
     const joined = this.inFlight.get(flightKey);
     if (joined) return { token: await joined, source: 'cache' };
     let source: Source = 'database';
+    // Taken before the read: a deletion or renewal noticed meanwhile keeps what was read out of the cache.
+    const generation = this.cache.generation(tenantId);
     const flight = (async () => {
       const credential = body.customer
         ? await this.customers.forCustomer(tenantId, body.customer)
@@ -129,7 +129,7 @@ export class TokenIssuerService {
     this.inFlight.set(flightKey, flight);
     try {
       const token = await flight;
-      this.cache.set(key, token);
+      this.cache.set(key, token, generation);
       return { token, source };
     } finally {
       this.inFlight.delete(flightKey);
@@ -170,10 +170,7 @@ export class TokenIssuerService {
     return { credentialId: c.id, tenantId: c.tenantId, accessToken, expiresAt, scope: c.scope, trustUntil };
   }
 
-  /**
-   * Renews while holding the credential's row lock: across every replica exactly one caller reaches
-   * Particle; the others wait on the lock and then find the token it stored.
-   */
+  /** Renews through the single renewal protocol; kinds that cannot be renewed are refused first. */
   private async renewOnce(c: CredentialEntity, minTtl: number): Promise<CachedToken> {
     if (!canRenew(c.kind)) {
       const expired = c.accessExpiresAt !== null && c.accessExpiresAt <= this.clock.now();
@@ -189,83 +186,31 @@ export class TokenIssuerService {
       throw new ApiError(
         'credential_unavailable',
         `Credential ${c.id} (${c.kind}) cannot be renewed and expires within ${minTtl} s`,
-        {
-          extras: { credential_id: c.id },
-        },
+        { extras: { credential_id: c.id } },
       );
     }
     if (c.kind === 'client_credentials' && minTtl > this.config.tokenTtlSeconds) {
       throw new ApiError(
         'credential_unavailable',
         `Tokens are minted for ${this.config.tokenTtlSeconds} s, less than min_ttl_seconds`,
-        {
-          extras: { credential_id: c.id },
-        },
+        { extras: { credential_id: c.id } },
       );
     }
-    const started = process.hrtime.bigint();
-    try {
-      // A failed renewal is returned, not thrown, so that its record (status, backoff) commits with the lock.
-      const outcome = await this.credentials.withRenewalLock(
-        c.id,
-        RENEWAL_WAIT_MS,
-        async (locked, writer) => {
-          if (!locked) throw ApiError.notFound(`Credential ${c.id}`);
-          const current = this.fromRow(locked);
-          if (current && this.lastsFor(current, minTtl)) return { token: current }; // another replica renewed it
-          if (locked.kind === 'authorization_code' && this.leasedNow(locked)) {
-            // The scheduler holds this credential and is refreshing it at Particle right now. A second
-            // refresh with the same refresh token would race it: Particle rotates refresh tokens, so the
-            // loser's failure could mark a healthy credential needs_reauth. Let the caller retry instead.
-            return { busy: true };
-          }
-          try {
-            const { tokens, sealed } = await this.renewer.renew(locked);
-            await writer.saveRenewed(sealed);
-            this.metrics.renewals.inc({ outcome: 'ok' });
-            return { token: this.entry(locked, tokens.accessToken, tokens.expiresAt) };
-          } catch (err) {
-            this.metrics.renewals.inc({ outcome: isParticleError(err) ? err.kind : 'error' });
-            const failure = await this.renewer.failureFor(locked, err);
-            if (failure) await writer.saveFailure(failure);
-            return { failed: err };
-          }
-        },
-      );
-      if ('busy' in outcome) {
-        throw new ApiError('upstream_unavailable', 'The scheduler is renewing this credential right now', {
-          retryAfterSeconds: 1,
-        });
-      }
-      if ('failed' in outcome) {
-        const err = outcome.failed;
-        if (err instanceof NotRenewableError) {
-          throw new ApiError('reauth_required', `Credential ${c.id}: ${err.reason}`, {
-            extras: { credential_id: c.id, reason: err.reason },
-          });
-        }
-        throw err;
-      }
-      if (!this.lastsFor(outcome.token, minTtl)) {
-        throw new ApiError('credential_unavailable', 'Particle issued a token shorter than min_ttl_seconds', {
-          extras: { credential_id: c.id },
-        });
-      }
-      return outcome.token;
-    } catch (err) {
-      if ((err as { code?: string }).code === '55P03') {
-        throw new ApiError('upstream_unavailable', 'Another replica is still renewing this credential', {
-          retryAfterSeconds: 1,
-        });
-      }
-      throw err;
-    } finally {
-      this.metrics.renewalSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    const suffices = (row: CredentialEntity): boolean => {
+      // A row that needs a person never suffices (and fromRow would throw while a lease is held).
+      const stored = row.status !== 'needs_reauth' && row.accessTokenSealed ? this.fromRow(row) : undefined;
+      return stored !== undefined && this.lastsFor(stored, minTtl);
+    };
+    const outcome = await this.renewal.renewForCaller(c, suffices);
+    const token = outcome.renewed
+      ? this.entry(outcome.credential, outcome.accessToken, outcome.expiresAt)
+      : this.fromRow(outcome.credential);
+    if (!token || !this.lastsFor(token, minTtl)) {
+      throw new ApiError('credential_unavailable', 'Particle issued a token shorter than min_ttl_seconds', {
+        extras: { credential_id: c.id },
+      });
     }
-  }
-
-  private leasedNow(c: CredentialEntity): boolean {
-    return c.leaseOwner !== null && c.leaseUntil !== null && c.leaseUntil > this.clock.now();
+    return token;
   }
 
   private view(t: CachedToken): IssuedTokenView {

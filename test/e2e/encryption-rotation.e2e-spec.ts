@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ReencryptionService } from '../../src/crypto/reencryption.service.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
-import { credentialLocation } from '../../src/token-store/credential-seal.js';
+import { credentialLocation } from '../../src/credentials/credential-seal.js';
 import { Call, client } from '../support/http.js';
 import { ParticleFake } from '../support/particle-fake.js';
 import { tenantWithProductClient } from '../support/tenant-setup.js';

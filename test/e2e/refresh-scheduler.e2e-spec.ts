@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CredentialLeasesRepository } from '../../src/refresh-scheduler/credential-leases.repository.js';
+import { CredentialsRepository } from '../../src/credentials/credentials.repository.js';
 import {
   RefreshSchedulerService,
   SweepResult,
 } from '../../src/refresh-scheduler/refresh-scheduler.service.js';
-import { CredentialsService } from '../../src/token-store/credentials.service.js';
+import { CredentialsService } from '../../src/credentials/credentials.service.js';
 import { TestClock } from '../support/clock.js';
 import { Call, client } from '../support/http.js';
 import { ParticleFake } from '../support/particle-fake.js';
@@ -171,7 +171,7 @@ describe('refresh scheduler', () => {
   it('finishes a renewal whose replica died once the lease runs out', async () => {
     const { credentialId } = await tenantWithProductClient(api, fake, 'orphan-tenant');
     clock.advance(50 * MIN);
-    const leases = t.app.get(CredentialLeasesRepository);
+    const leases = t.app.get(CredentialsRepository);
     const now = clock.now();
     const claimed = await leases.claimDue('dead-replica', now, new Date(now.getTime() + 2 * MIN), 1000);
     expect(claimed.map((c) => c.id)).toContain(credentialId);
@@ -183,7 +183,7 @@ describe('refresh scheduler', () => {
     expect((await row(t, credentialId)).last_renewed_at.getTime()).toBeGreaterThan(now.getTime() - 1000);
   });
 
-  it('does not refresh on demand an authorization_code credential the scheduler is renewing', async () => {
+  it('makes a caller wait, holding no connection, while another holds the lease, then renews once', async () => {
     // Shorter than the default min_ttl_seconds (300): a caller's request needs a renewal.
     const { stored } = await authorizationCodeCredential('leased-tenant', 60_000);
     await t.db.query(`UPDATE credentials SET lease_owner = 'other-replica', lease_until = $2 WHERE id = $1`, [
@@ -192,20 +192,24 @@ describe('refresh scheduler', () => {
     ]);
     const refreshes = () => fake.tokenCalls({ grantType: 'refresh_token' });
     const before = refreshes();
-    const ask = () =>
-      api('POST', '/v1/tenants/leased-tenant/tokens', { ...admin, body: { credential_id: stored.id } });
-
-    const busy = await ask();
-    expect(busy.status).toBe(503);
-    expect(busy.body).toMatchObject({ code: 'upstream_unavailable' });
-    expect(String(busy.body.detail)).toContain('scheduler is renewing');
-    expect(busy.headers.get('retry-after')).toBe('1');
+    const waiting = api('POST', '/v1/tenants/leased-tenant/tokens', {
+      ...admin,
+      body: { credential_id: stored.id },
+    });
+    await new Promise((r) => setTimeout(r, 700));
+    // A second refresh beside the lease holder's would race it with the same refresh token.
     expect(refreshes()).toBe(before);
+    // The caller holds no connection while it waits: only the app's idle pool and its listener remain.
+    const busy = await t.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'idle in transaction'`,
+      [t.db.name],
+    );
+    expect(Number(busy[0]?.n)).toBe(0);
 
     await t.db.query(`UPDATE credentials SET lease_owner = NULL, lease_until = NULL WHERE id = $1`, [
       stored.id,
     ]);
-    expect((await ask()).status).toBe(200);
+    expect((await waiting).status).toBe(200);
     expect(refreshes()).toBe(before + 1);
   });
 

@@ -6,7 +6,7 @@ import { isDatabaseUnavailable } from '../../src/database/database-errors.js';
 import {
   CREDENTIAL_CHANNEL,
   CredentialChangesListener,
-} from '../../src/token-store/credential-changes.listener.js';
+} from '../../src/credentials/credential-changes.listener.js';
 import { CachedToken, TokenCache } from '../../src/token-store/token-cache.js';
 import { createTestDatabase, TestDatabase } from '../support/database.js';
 
@@ -63,7 +63,8 @@ describe(CredentialChangesListener.name, () => {
     ds = new DataSource(dataSourceOptions(db.url, 2));
     await ds.initialize();
     cache = new TokenCache();
-    listener = new CredentialChangesListener(ds, cache);
+    listener = new CredentialChangesListener(ds);
+    listener.subscribe(cache);
     await listener.onModuleInit();
   });
   afterAll(async () => {
@@ -76,8 +77,8 @@ describe(CredentialChangesListener.name, () => {
   async function expectEvictionByNotify(): Promise<void> {
     expect(await until(listening)).toBe(true);
     await new Promise((r) => setTimeout(r, 100)); // past the clear that follows a (re)connect
-    cache.set(key('t1'), entry('t1'));
-    cache.set(key('t2'), entry('t2'));
+    cache.set(key('t1'), entry('t1'), cache.generation('t1'));
+    cache.set(key('t2'), entry('t2'), cache.generation('t2'));
     await notify('t1');
     expect(await until(() => !cached('t1'), 5000)).toBe(true);
     expect(cached('t2')).toBe(true);
@@ -88,7 +89,7 @@ describe(CredentialChangesListener.name, () => {
   });
 
   it('drops the whole cache when its connection is cut, reconnects by itself, and evicts again', async () => {
-    cache.set(key('t3'), entry('t3'));
+    cache.set(key('t3'), entry('t3'), cache.generation('t3'));
     await terminate(LISTEN_APP);
     expect(await until(() => !cached('t3'), 5000)).toBe(true);
     await expectEvictionByNotify();

@@ -1,16 +1,15 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CredentialLeasesRepository } from '../../src/refresh-scheduler/credential-leases.repository.js';
-import { CREDENTIAL_CHANNEL } from '../../src/token-store/credential-changes.listener.js';
-import { CredentialEntity } from '../../src/token-store/credential.entity.js';
-import { CredentialsRepository } from '../../src/token-store/credentials.repository.js';
+import { CREDENTIAL_CHANNEL } from '../../src/credentials/credential-changes.listener.js';
+import { CredentialEntity } from '../../src/credentials/credential.entity.js';
+import { CredentialsRepository } from '../../src/credentials/credentials.repository.js';
 import { client } from '../support/http.js';
 import { ParticleFake } from '../support/particle-fake.js';
 import { tenantWithProductClient } from '../support/tenant-setup.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
 /** The scheduler's writes: one statement each, written only under the claimed lease and version. */
-describe(CredentialLeasesRepository.name, () => {
+describe(`${CredentialsRepository.name} under a lease`, () => {
   const owner = 'replica-a';
   let fake: ParticleFake;
   let t: TestApp;
@@ -47,7 +46,7 @@ describe(CredentialLeasesRepository.name, () => {
   }
 
   const failure = { status: 'failing' as const, lastError: 'unavailable: test', nextAttemptAt: new Date() };
-  const leases = () => t.app.get(CredentialLeasesRepository);
+  const leases = () => t.app.get(CredentialsRepository);
   /** Notifications arrive after the commit, on another connection: give them a round trip to land. */
   const settle = () => listener.query('SELECT 1');
 
@@ -85,7 +84,7 @@ describe(CredentialLeasesRepository.name, () => {
   it('gives a credential back without announcing it (nothing a cache holds changed)', async () => {
     const c = await claimed();
 
-    const released = await leases().release(c, { owner, version: c.version }, new Date());
+    const released = await leases().releaseLease(c, { owner, version: c.version }, new Date());
     await settle();
 
     expect(released).toBe(true);

@@ -1,4 +1,4 @@
-import { Module, type LoggerService } from '@nestjs/common';
+import type { LoggerService } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -68,9 +68,6 @@ class CapturingLogger implements LoggerService {
   verbose = (...args: unknown[]) => void this.lines.push(JSON.stringify(args));
 }
 
-@Module({})
-class TestClockModule {}
-
 /** Resolves with what the promise rejected with; fails the test if it resolved. */
 async function rejection(promise: Promise<unknown>): Promise<ParticleError> {
   try {
@@ -109,15 +106,9 @@ beforeAll(async () => {
   });
   moduleRef = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot(config),
+      ConfigModule.forRoot(config, clock),
       TypeOrmModule.forRoot(dataSourceOptions(db.url, 4)),
       MetricsModule,
-      {
-        module: TestClockModule,
-        global: true,
-        providers: [{ provide: Clock, useValue: clock }],
-        exports: [Clock],
-      },
       ParticleModule,
     ],
   })

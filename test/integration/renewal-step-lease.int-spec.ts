@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CredentialRenewalStep } from '../../src/refresh-scheduler/credential-renewal.step.js';
-import { CredentialEntity } from '../../src/token-store/credential.entity.js';
-import { CredentialsRepository } from '../../src/token-store/credentials.repository.js';
+import { CredentialRenewalService } from '../../src/credentials/credential-renewal.service.js';
+import { CredentialRenewalStep } from '../../src/credentials/credential-renewal.step.js';
+import { CredentialEntity } from '../../src/credentials/credential.entity.js';
+import { CredentialsRepository } from '../../src/credentials/credentials.repository.js';
 import { client } from '../support/http.js';
 import { ParticleFake } from '../support/particle-fake.js';
 import { tenantWithProductClient } from '../support/tenant-setup.js';
@@ -11,7 +12,6 @@ describe(CredentialRenewalStep.name, () => {
   let fake: ParticleFake;
   let t: TestApp;
   let credentialId: string;
-  const owner = 'replica-that-froze';
 
   beforeAll(async () => {
     fake = await ParticleFake.start();
@@ -26,7 +26,7 @@ describe(CredentialRenewalStep.name, () => {
   async function claimed(leaseSeconds: number): Promise<CredentialEntity> {
     await t.db.query(
       `UPDATE credentials SET lease_owner = $1, lease_until = now() + make_interval(secs => $2) WHERE id = $3`,
-      [owner, leaseSeconds, credentialId],
+      [t.app.get(CredentialRenewalService).owner, leaseSeconds, credentialId],
     );
     const c = await t.app.get(CredentialsRepository).findById(credentialId);
     if (!c) throw new Error('credential vanished');
@@ -35,7 +35,7 @@ describe(CredentialRenewalStep.name, () => {
 
   /** Both phases of a step, one after the other, as a sweep lane runs them. */
   const renewed = async (c: CredentialEntity): Promise<string> =>
-    (await t.app.get(CredentialRenewalStep).begin(c, owner))();
+    (await t.app.get(CredentialRenewalStep).begin(c))();
 
   it('does not call Particle for a claimed credential whose lease ran out while the replica stalled', async () => {
     const stale = await claimed(-30);
@@ -53,5 +53,26 @@ describe(CredentialRenewalStep.name, () => {
     const before = fake.tokenCalls();
     expect(await renewed(live)).toBe('renewed');
     expect(fake.tokenCalls()).toBe(before + 1);
+  });
+
+  it('extends a lease too short for a call that could still succeed after it, then renews (§9.6)', async () => {
+    // The test app's PARTICLE_TIMEOUT_MS is 2 s: a call needs 12 s of lease, and 8 s are left.
+    const short = await claimed(8);
+    const before = fake.tokenCalls();
+    expect(await renewed(short)).toBe('renewed');
+    expect(fake.tokenCalls()).toBe(before + 1);
+    const [row] = await t.db.query<{ lease_owner: string | null }>(
+      'SELECT lease_owner FROM credentials WHERE id = $1',
+      [credentialId],
+    );
+    expect(row?.lease_owner).toBeNull();
+  });
+
+  it('does not call Particle when a short lease cannot be extended (someone wrote the row since)', async () => {
+    const short = await claimed(8);
+    await t.db.query('UPDATE credentials SET version = version + 1 WHERE id = $1', [credentialId]);
+    const before = fake.tokenCalls();
+    expect(await renewed(short)).toBe('skipped');
+    expect(fake.tokenCalls()).toBe(before);
   });
 });

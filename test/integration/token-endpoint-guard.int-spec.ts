@@ -1,4 +1,3 @@
-import { Module } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -46,9 +45,6 @@ class TestClock extends Clock {
   }
 }
 
-@Module({})
-class TestClockModule {}
-
 interface Replica {
   client: ParticleClient;
   guard: TokenEndpointGuard;
@@ -71,15 +67,9 @@ async function startReplica(env: Record<string, string> = {}): Promise<Replica> 
   });
   const moduleRef = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot(config),
+      ConfigModule.forRoot(config, clock),
       TypeOrmModule.forRoot(dataSourceOptions(db.url, 8)),
       MetricsModule,
-      {
-        module: TestClockModule,
-        global: true,
-        providers: [{ provide: Clock, useValue: clock }],
-        exports: [Clock],
-      },
       ParticleModule,
     ],
   }).compile();

@@ -1,5 +1,5 @@
 import { Command, SubCommand } from 'nest-commander';
-import { TenantsService } from '../../tenants/tenants.service.js';
+import { CredentialsService } from '../../credentials/credentials.service.js';
 import { BrokerCommand, CommandGroup, JsonOption } from '../broker-command.js';
 import { field } from '../cli-output.js';
 
@@ -16,7 +16,7 @@ const CREDENTIAL_COLUMNS = [
 @SubCommand({ name: 'list', arguments: '<tenant>', description: "a tenant's credentials (never a secret)" })
 export class CredentialsListCommand extends BrokerCommand {
   async run([tenant]: string[], options: JsonOption): Promise<void> {
-    const items = await (await this.broker.get(TenantsService)).credentialsOf(tenant ?? '');
+    const items = await (await this.broker.get(CredentialsService)).listOfTenant(tenant ?? '');
     this.output.result(options.json ? { items } : items, options.json ?? false, CREDENTIAL_COLUMNS);
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
@@ -8,9 +9,10 @@ import { SecretBox } from '../crypto/secret-box.js';
 import type { TokenSet } from '../particle/particle-api.js';
 import { ParticleClient } from '../particle/particle.client.js';
 import { isParticleError } from '../particle/particle.errors.js';
-import { nextAttemptAfterIssue, REFRESH_TOKEN_LIFETIME_MS } from '../refresh-scheduler/renewal-policy.js';
+import { nextAttemptAfterIssue, REFRESH_TOKEN_LIFETIME_MS } from './renewal-policy.js';
 import { CredentialEntity, CredentialKind } from './credential.entity.js';
 import { credentialLocation } from './credential-seal.js';
+import { TenantsService } from '../tenants/tenants.service.js';
 import { CredentialsRepository } from './credentials.repository.js';
 import { CredentialView } from './credentials.dto.js';
 
@@ -51,6 +53,7 @@ export class CredentialsService {
     private readonly box: SecretBox,
     private readonly particle: ParticleClient,
     private readonly clock: Clock,
+    private readonly tenants: TenantsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -115,6 +118,38 @@ export class CredentialsService {
 
   async list(tenantId: string): Promise<CredentialView[]> {
     return (await this.credentials.listForTenant(tenantId)).map(toCredentialView);
+  }
+
+  /** As `list`, but an unknown tenant is a 404 rather than an empty list. */
+  async listOfTenant(tenantId: string): Promise<CredentialView[]> {
+    await this.tenants.requireExists(tenantId);
+    return this.list(tenantId);
+  }
+
+  /** The rows themselves, for the modules that issue from them (token-store). */
+  findForTenant(tenantId: string, id: string): Promise<CredentialEntity | null> {
+    return this.credentials.findForTenant(tenantId, id);
+  }
+
+  listForTenant(tenantId: string): Promise<CredentialEntity[]> {
+    return this.credentials.listForTenant(tenantId);
+  }
+
+  /** See `CredentialsRepository.callUpForClient`: part of an OAuth client rotation's transaction. */
+  callUpForClient(em: EntityManager, oauthClientId: string, now: Date): Promise<void> {
+    return this.credentials.callUpForClient(em, oauthClientId, now);
+  }
+
+  countByStatus(): Promise<{ status: string; n: number }[]> {
+    return this.credentials.countByStatus();
+  }
+
+  oldestOverdueSeconds(now: Date): Promise<number> {
+    return this.credentials.oldestOverdueSeconds(now);
+  }
+
+  countScheduledRenewable(): Promise<number> {
+    return this.credentials.countScheduledRenewable();
   }
 
   /**

@@ -15,8 +15,8 @@ import {
   CredentialView,
   MfaBody,
   MfaRequiredView,
-} from '../token-store/credentials.dto.js';
-import { CredentialsService } from '../token-store/credentials.service.js';
+} from '../credentials/credentials.dto.js';
+import { CredentialsService } from '../credentials/credentials.service.js';
 import { MfaChallengesRepository } from './mfa-challenges.repository.js';
 import { onboardingError } from './onboarding-errors.js';
 

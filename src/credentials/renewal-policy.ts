@@ -1,4 +1,4 @@
-import type { CredentialKind } from '../token-store/credential.entity.js';
+import type { CredentialKind } from './credential.entity.js';
 
 /** Tokens that cannot be renewed are looked at (a liveness check with Particle) this often. */
 export const CHECK_INTERVAL_MS = 60 * 60 * 1000;

@@ -3,22 +3,18 @@ import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@ne
 import { Audited } from '../audit/audited.interceptor.js';
 import { ApiError } from '../common/api-error.js';
 import { CredentialList } from './credentials.dto.js';
-import { TenantsService } from '../tenants/tenants.service.js';
 import { CredentialsService } from './credentials.service.js';
 
 @ApiTags('credentials')
 @ApiBearerAuth()
 @Controller('v1/tenants/:id/credentials')
 export class CredentialsController {
-  constructor(
-    private readonly credentials: CredentialsService,
-    private readonly tenants: TenantsService,
-  ) {}
+  constructor(private readonly credentials: CredentialsService) {}
 
   @Get()
   @ApiOkResponse({ type: CredentialList })
   async list(@Param('id') tenantId: string): Promise<CredentialList> {
-    return { items: await this.tenants.credentialsOf(tenantId) };
+    return { items: await this.credentials.listOfTenant(tenantId) };
   }
 
   @Delete(':credentialId')

@@ -11,7 +11,7 @@ import { ParticleClient } from '../particle/particle.client.js';
 import { isParticleError, isTransient } from '../particle/particle.errors.js';
 import { OAuthClientsService, UsableOAuthClient } from '../tenants/oauth-clients.service.js';
 import { TenantsService } from '../tenants/tenants.service.js';
-import { CredentialsService } from '../token-store/credentials.service.js';
+import { CredentialsService } from '../credentials/credentials.service.js';
 import { BrowserAnswer, pages, redirectTo } from './connect-pages.js';
 import type { ConnectSessionEntity } from './connect-session.entity.js';
 import { ConnectOutcome, ConnectSessionsRepository } from './connect-sessions.repository.js';

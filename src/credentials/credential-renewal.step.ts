@@ -7,13 +7,13 @@ import { SecretBox } from '../crypto/secret-box.js';
 import { ParticleClient } from '../particle/particle.client.js';
 import { isParticleError } from '../particle/particle.errors.js';
 import type { UsableOAuthClient } from '../tenants/oauth-clients.service.js';
-import { CredentialEntity } from '../token-store/credential.entity.js';
-import { CredentialRenewer, RenewalLane } from '../token-store/credential-renewer.service.js';
-import { credentialLocation } from '../token-store/credential-seal.js';
-import { FailureUpdate } from '../token-store/credentials.repository.js';
-import { CredentialLeasesRepository, Lease } from './credential-leases.repository.js';
+import { CredentialEntity } from './credential.entity.js';
+import { CredentialRenewer, RenewalLane } from './credential-renewer.service.js';
+import { credentialLocation } from './credential-seal.js';
+import { CredentialRenewalService } from './credential-renewal.service.js';
+import type { FailureUpdate, Lease } from './credential-writes.js';
+import { CredentialsRepository } from './credentials.repository.js';
 import { canRenew, CHECK_INTERVAL_MS } from './renewal-policy.js';
-import { RefreshMetrics } from './refresh.metrics.js';
 
 export type StepOutcome = 'renewed' | 'failed' | 'skipped';
 
@@ -32,19 +32,29 @@ const EXPIRING_WARNING_MS = 7 * 24 * 3600 * 1000;
 /** After a local refusal (budget, breaker) without a Retry-After, look again this much later. */
 const LOCAL_REFUSAL_RETRY_MS = 30_000;
 
-/** What the scheduler does with one claimed credential, per kind (design.md §4). */
+/**
+ * What a sweep does with one credential it claimed, per kind (design.md §4), under the claim's lease and
+ * through the same protocol as callers (CredentialRenewalService).
+ */
 @Injectable()
 export class CredentialRenewalStep {
   constructor(
-    private readonly leases: CredentialLeasesRepository,
+    private readonly leases: CredentialsRepository,
+    private readonly renewal: CredentialRenewalService,
     private readonly renewer: CredentialRenewer,
     private readonly particle: ParticleClient,
     private readonly box: SecretBox,
     private readonly audit: AuditService,
-    private readonly metrics: RefreshMetrics,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** Claims up to `limit` due credentials under this replica's lease. */
+  claimDue(limit: number): Promise<CredentialEntity[]> {
+    const now = this.clock.now();
+    const leaseUntil = new Date(now.getTime() + this.renewal.leaseMs);
+    return this.leases.claimDue(this.renewal.owner, now, leaseUntil, limit);
+  }
 
   /** See `CredentialRenewer.readClientAhead`. */
   readClientAhead(c: CredentialEntity): Promise<UsableOAuthClient> | undefined {
@@ -57,14 +67,14 @@ export class CredentialRenewalStep {
    * while that write runs, so a lane's time goes to Particle and not to waiting on its own writes.
    * `lane`: the sweep lane's egress lane and early client read (see `RenewalLane`).
    */
-  async begin(c: CredentialEntity, owner: string, lane?: RenewalLane): Promise<Persist> {
-    if (c.leaseUntil && c.leaseUntil.getTime() <= this.clock.now().getTime()) {
-      // This replica stalled past its lease (a long pause, a frozen VM): another one may own the row now,
-      // and the version check would refuse our write anyway. Calling Particle would only spend the budget.
-      this.metrics.outcomes.inc({ kind: c.kind, outcome: 'skipped' });
+  async begin(c: CredentialEntity, lane?: RenewalLane): Promise<Persist> {
+    const lease: Lease = { owner: this.renewal.owner, version: c.version };
+    if (!(await this.renewal.leaseOutlivesCall(c, lease))) {
+      // This replica stalled past its lease (a long pause, a frozen VM), or the queue's tail reached a lease
+      // too short for a call that could still succeed after it: another one may own the row by then, and
+      // the version check would refuse our write anyway. Calling Particle would only spend the budget.
       return () => Promise.resolve('skipped');
     }
-    const lease: Lease = { owner, version: c.version };
     const write = canRenew(c.kind) ? await this.renew(c, lease, lane) : await this.check(c, lease);
     return async () => {
       const outcome = await write();
@@ -74,7 +84,6 @@ export class CredentialRenewalStep {
   }
 
   private async finish(c: CredentialEntity, outcome: Outcome): Promise<void> {
-    this.metrics.outcomes.inc({ kind: c.kind, outcome: outcome.result });
     if (outcome.audited) this.audit.countAppendedElsewhere(1);
     else if (outcome.result !== 'skipped' || outcome.error) {
       await this.audit.record({
@@ -161,7 +170,7 @@ export class CredentialRenewalStep {
       // The budget or the breaker said not now: not the credential's fault, so it keeps its status.
       const retryAfter = (err as { retryAfterSeconds?: number }).retryAfterSeconds;
       const at = this.clock.now().getTime() + (retryAfter ? retryAfter * 1000 : LOCAL_REFUSAL_RETRY_MS);
-      await this.leases.release(c, lease, new Date(at));
+      await this.leases.releaseLease(c, lease, new Date(at));
       return { result: 'skipped', error };
     }
     await this.leases.saveFailureIfLeased(c, lease, failure);

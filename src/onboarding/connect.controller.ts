@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public } from './auth.decorators.js';
+import { Public } from '../auth/auth.decorators.js';
 import type { BrowserAnswer } from './connect-pages.js';
 import { ConnectSessionsService } from './connect-sessions.service.js';
 

@@ -15,7 +15,7 @@ import {
   CredentialView,
   MfaBody,
   MfaRequiredView,
-} from '../token-store/credentials.dto.js';
+} from '../credentials/credentials.dto.js';
 import { CredentialOnboardingService } from './credential-onboarding.service.js';
 
 const forTenant = {

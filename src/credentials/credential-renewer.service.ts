@@ -12,12 +12,12 @@ import {
   nextAttemptAfterIssue,
   REFRESH_TOKEN_LIFETIME_MS,
   retryAfterFailure,
-} from '../refresh-scheduler/renewal-policy.js';
+} from './renewal-policy.js';
 import { OAuthClientsService, UsableOAuthClient } from '../tenants/oauth-clients.service.js';
 import { CredentialEntity } from './credential.entity.js';
 import { credentialLocation } from './credential-seal.js';
-import { FailureUpdate, RenewedTokens } from './credentials.repository.js';
-import { TokenMetrics } from './token.metrics.js';
+import type { FailureUpdate, RenewedTokens } from './credential-writes.js';
+import { CredentialMetrics } from './credential.metrics.js';
 
 /** The credential cannot be renewed without a person (wrong kind, or its client moved on). */
 export class NotRenewableError extends Error {
@@ -50,7 +50,7 @@ export class CredentialRenewer {
     private readonly particle: ParticleClient,
     private readonly box: SecretBox,
     private readonly clock: Clock,
-    private readonly metrics: TokenMetrics,
+    private readonly metrics: CredentialMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

@@ -1,0 +1,304 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { auditRowOfWrite, WriteAudit } from '../audit/audit.repository.js';
+import { prepared, queryPrepared } from '../database/prepared-statement.js';
+import { CREDENTIAL_CHANNEL } from './credential-changes.listener.js';
+import { CredentialEntity } from './credential.entity.js';
+import {
+  failureColumns,
+  FailureUpdate,
+  Lease,
+  NewCredential,
+  renewedColumns,
+  RenewedTokens,
+} from './credential-writes.js';
+
+/**
+ * The only writer of the `credentials` table. Every write notifies the tenant at commit (CREDENTIAL_CHANNEL),
+ * which evicts cached tokens on every replica and wakes callers waiting for a renewal. Renewals are
+ * coordinated by a lease column, never by a row lock held across a call to Particle: a lease is taken and
+ * written back by short statements, and a write under a lease succeeds only while the lease and the
+ * version still hold.
+ */
+@Injectable()
+export class CredentialsRepository {
+  private readonly repo: Repository<CredentialEntity>;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.repo = dataSource.getRepository(CredentialEntity);
+  }
+
+  async insert(c: NewCredential): Promise<CredentialEntity> {
+    return this.dataSource.transaction(async (em) => {
+      await em.insert(CredentialEntity, {
+        ...c,
+        status: 'active',
+        failureCount: 0,
+        lastError: null,
+        version: 1,
+      });
+      await notifyChanged(em, c.tenantId);
+      return em.findOneByOrFail(CredentialEntity, { id: c.id });
+    });
+  }
+
+  /**
+   * The tenant's credential for one customer, created without a token when missing (the first caller's
+   * renewal then mints it under its lease). The unique index makes concurrent creators share one row.
+   */
+  async ensureCustomerCredential(
+    base: CredentialEntity,
+    scope: string,
+    id: string,
+  ): Promise<CredentialEntity> {
+    await this.repo
+      .createQueryBuilder()
+      .insert()
+      .values({
+        id,
+        tenantId: base.tenantId,
+        kind: 'client_credentials',
+        oauthClientId: base.oauthClientId,
+        issuerClientId: base.issuerClientId,
+        scope,
+        status: 'active',
+        failureCount: 0,
+        version: 1,
+        nextAttemptAt: null,
+      })
+      .orIgnore()
+      .execute();
+    return this.repo.findOneByOrFail({
+      tenantId: base.tenantId,
+      oauthClientId: base.oauthClientId ?? '',
+      kind: 'client_credentials',
+      scope,
+    });
+  }
+
+  findById(id: string): Promise<CredentialEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  findForTenant(tenantId: string, id: string): Promise<CredentialEntity | null> {
+    return this.repo.findOneBy({ tenantId, id });
+  }
+
+  listForTenant(tenantId: string): Promise<CredentialEntity[]> {
+    return this.repo.find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+  }
+
+  async deleteById(id: string): Promise<void> {
+    await this.dataSource.query(
+      `WITH gone AS (DELETE FROM credentials WHERE id = $1 RETURNING tenant_id)
+       SELECT pg_notify($2, tenant_id) FROM gone`,
+      [id, CREDENTIAL_CHANNEL],
+    );
+  }
+
+  /**
+   * Inside another module's transaction (an OAuth client rotation): the client's renewable credentials
+   * are due at once, so they move to the new secret at the next sweep; authorization_code ones are
+   * looked at too, and the renewer marks them needs_reauth when the client id changed (their refresh
+   * tokens only work with the old client, particle-cloud.md §0.5).
+   */
+  async callUpForClient(em: EntityManager, oauthClientId: string, now: Date): Promise<void> {
+    await em.query(
+      `UPDATE credentials SET next_attempt_at = $2
+        WHERE oauth_client_id = $1 AND kind IN ('client_credentials', 'authorization_code')
+          AND status NOT IN ('revoked', 'needs_reauth') AND next_attempt_at IS NOT NULL`,
+      [oauthClientId, now.toISOString()],
+    );
+  }
+
+  /**
+   * Claims up to `limit` due credentials for a sweep. SKIP LOCKED lets replicas claim disjoint rows at
+   * once; the lease columns keep them claimed after this short statement (and let them be reclaimed when
+   * a replica dies mid-renewal and its lease runs out).
+   */
+  async claimDue(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<CredentialEntity[]> {
+    const due = `id IN (SELECT id FROM credentials
+                         WHERE next_attempt_at <= :now AND status <> 'revoked'
+                           AND (lease_until IS NULL OR lease_until < :now)
+                         ORDER BY next_attempt_at LIMIT :limit
+                         FOR UPDATE SKIP LOCKED)`;
+    return this.lease(owner, leaseUntil, due, { now, limit });
+  }
+
+  /** One credential's lease for a caller, when nobody holds it; null when someone does (or it is gone). */
+  async acquireLease(
+    id: string,
+    owner: string,
+    now: Date,
+    leaseUntil: Date,
+  ): Promise<CredentialEntity | null> {
+    const free = `id = :id AND status <> 'revoked' AND (lease_until IS NULL OR lease_until < :now)`;
+    return (await this.lease(owner, leaseUntil, free, { id, now }))[0] ?? null;
+  }
+
+  /** Pushes a held lease's end out, so a call about to start cannot outlive it. */
+  async extendLease(c: CredentialEntity, lease: Lease, leaseUntil: Date): Promise<boolean> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(CredentialEntity)
+      .set({ leaseUntil })
+      .where('id = :id AND lease_owner = :owner AND version = :version', {
+        id: c.id,
+        owner: lease.owner,
+        version: lease.version,
+      })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * The new tokens (and their audit row, when given) in one statement: a renewal is the sweep's most
+   * frequent write, and a separate audit INSERT per renewal was measured at about a tenth of a lane's time.
+   */
+  async saveRenewedIfLeased(
+    c: CredentialEntity,
+    lease: Lease,
+    tokens: RenewedTokens,
+    audit?: WriteAudit,
+  ): Promise<boolean> {
+    return this.writeIfLeased(c, lease, renewedColumns(tokens, lease.version), true, audit);
+  }
+
+  async saveFailureIfLeased(c: CredentialEntity, lease: Lease, failure: FailureUpdate): Promise<boolean> {
+    return this.writeIfLeased(c, lease, failureColumns(failure, c.failureCount));
+  }
+
+  /** A checked non-renewable token: new expiry and status, no new token. */
+  async saveCheckedIfLeased(
+    c: CredentialEntity,
+    lease: Lease,
+    update: { accessExpiresAt: Date | null; status: 'active' | 'expiring'; nextAttemptAt: Date | null },
+  ): Promise<boolean> {
+    const columns = { ...update, failureCount: 0, lastError: null, leaseOwner: null, leaseUntil: null };
+    return this.writeIfLeased(c, lease, columns);
+  }
+
+  /**
+   * Gives a lease back untouched; `nextAttemptAt` moves the sweep's next look. Callers waiting for the
+   * credential are woken (`notify`) when one of them gave it back.
+   */
+  async releaseLease(
+    c: CredentialEntity,
+    lease: Lease,
+    nextAttemptAt?: Date,
+    notify = false,
+  ): Promise<boolean> {
+    const columns = { leaseOwner: null, leaseUntil: null, ...(nextAttemptAt ? { nextAttemptAt } : {}) };
+    return this.writeIfLeased(c, lease, columns, notify);
+  }
+
+  /** At shutdown: everything this replica still holds goes back at once, not when the leases expire. */
+  async releaseAllOwnedBy(owner: string): Promise<number> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(CredentialEntity)
+      .set({ leaseOwner: null, leaseUntil: null })
+      .where('lease_owner = :owner', { owner })
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  async countByStatus(): Promise<{ status: string; n: number }[]> {
+    const rows = await this.dataSource.query<{ status: string; n: string }[]>(
+      'SELECT status, count(*) AS n FROM credentials GROUP BY status',
+    );
+    return rows.map((r) => ({ status: r.status, n: Number(r.n) }));
+  }
+
+  /** Seconds the most overdue credential has been waiting (0 when none is due). */
+  async oldestOverdueSeconds(now: Date): Promise<number> {
+    const rows = await this.dataSource.query<{ s: string | null }[]>(
+      `SELECT EXTRACT(EPOCH FROM ($1::timestamptz - min(next_attempt_at))) AS s
+         FROM credentials WHERE next_attempt_at <= $1 AND status <> 'revoked'`,
+      [now.toISOString()],
+    );
+    return Math.max(0, Number(rows[0]?.s ?? 0));
+  }
+
+  /** Renewable credentials the scheduler keeps fresh, to compare the mint rate they need with the budget. */
+  async countScheduledRenewable(): Promise<number> {
+    const rows = await this.dataSource.query<{ n: string }[]>(
+      `SELECT count(*) AS n FROM credentials
+        WHERE kind IN ('client_credentials', 'authorization_code') AND next_attempt_at IS NOT NULL
+          AND status NOT IN ('revoked', 'needs_reauth')`,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Takes the lease of the rows `where` picks, then reads back only rows still under it: were this replica frozen between taking a lease and reading the
+   * rows, others may have taken them over and renewed them, and a row read without its lease would look
+   * free and be renewed again (the chaos SIGSTOP test caught exactly that).
+   */
+  private async lease(
+    owner: string,
+    leaseUntil: Date,
+    where: string,
+    params: Record<string, unknown>,
+  ): Promise<CredentialEntity[]> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(CredentialEntity)
+      .set({ leaseOwner: owner, leaseUntil })
+      .where(where, params)
+      .returning('id')
+      .execute();
+    const ids = (result.raw as { id: string }[]).map((r) => r.id);
+    if (ids.length === 0) return [];
+    return this.repo
+      .createQueryBuilder('c')
+      .where('c.id IN (:...ids) AND c.lease_owner = :owner AND c.lease_until = :leaseUntil', {
+        ids,
+        owner,
+        leaseUntil,
+      })
+      .orderBy('c.next_attempt_at', 'ASC')
+      .getMany();
+  }
+
+  /**
+   * One statement, so one round trip: the write only if the lease and the version still hold, and the
+   * notification (delivered at commit) and the audit row only if it wrote.
+   */
+  private async writeIfLeased(
+    c: CredentialEntity,
+    lease: Lease,
+    columns: Partial<CredentialEntity>,
+    notify = true,
+    audit?: WriteAudit,
+  ): Promise<boolean> {
+    const [update, params]: [string, unknown[]] = this.dataSource
+      .createQueryBuilder()
+      .update(CredentialEntity)
+      .set(columns)
+      .where('id = :id AND lease_owner = :owner AND version = :version', {
+        id: c.id,
+        owner: lease.owner,
+        version: lease.version,
+      })
+      .getQueryAndParameters();
+    const values = [...params];
+    const param = (v: unknown): string => `$${values.push(v)}`;
+    const then = notify ? `pg_notify(${param(CREDENTIAL_CHANNEL)}, tenant_id)` : 'true';
+    // A data-modifying CTE runs whether or not the outer query reads it; FROM written keeps it conditional.
+    const audited = audit ? `, audited AS (${auditRowOfWrite('written', audit, param)})` : '';
+    // One text per column set, so a handful of shapes in all: each is planned once per connection.
+    const rows = await queryPrepared<object>(
+      this.dataSource,
+      prepared(`WITH written AS (${update} RETURNING id, tenant_id)${audited} SELECT ${then} FROM written`),
+      values,
+    );
+    return rows.length > 0;
+  }
+}
+
+/** Delivered at commit to every replica's listener, which evicts the tenant's cached tokens. */
+async function notifyChanged(em: EntityManager, tenantId: string): Promise<void> {
+  await em.query('SELECT pg_notify($1, $2)', [CREDENTIAL_CHANNEL, tenantId]);
+}

@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { ApiError } from '../common/api-error.js';
+import { CredentialsService } from '../credentials/credentials.service.js';
+import { TenantDetailView } from './tenants.dto.js';
+import { TenantsService } from './tenants.service.js';
+
+/** What a tenant is and how it goes, together with its credentials (which the credentials module owns). */
+@Injectable()
+export class TenantLifecycleService {
+  constructor(
+    private readonly tenants: TenantsService,
+    private readonly credentials: CredentialsService,
+  ) {}
+
+  async get(id: string): Promise<TenantDetailView> {
+    const tenant = await this.tenants.findById(id);
+    if (!tenant) throw ApiError.notFound(`Tenant ${id}`);
+    const credentials = await this.credentials.list(id);
+    return {
+      ...tenant,
+      credentials: credentials.map((c) => ({
+        id: c.id,
+        kind: c.kind,
+        status: c.status,
+        access_expires_at: c.access_expires_at,
+      })),
+    };
+  }
+
+  /**
+   * Revokes the tenant's tokens at Particle where possible and erases its credentials, then removes the
+   * tenant and, by cascade, its OAuth clients and their sealed secrets.
+   */
+  async delete(id: string): Promise<{ credentials_erased: number; revocation_failures: number }> {
+    await this.tenants.requireExists(id);
+    const { erased, revocationFailures } = await this.credentials.revokeAndEraseAllForTenant(id);
+    if (!(await this.tenants.deleteRow(id))) throw ApiError.notFound(`Tenant ${id}`);
+    return { credentials_erased: erased, revocation_failures: revocationFailures };
+  }
+}
