@@ -3,6 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { AppModule, AppRuntime } from './app.module.js';
+import { registerControlCharacterCheck } from './common/control-characters.js';
 import { createValidationPipe } from './common/validation.js';
 import { requestIdFor } from './common/request-id.js';
 import { securityHeaders } from './common/security-headers.js';
@@ -45,6 +46,7 @@ function registerHttpHooks(app: NestFastifyApplication, config: AppConfig): void
     void reply.headers(securityHeaders(request.url, https));
     done();
   });
+  registerControlCharacterCheck(fastify);
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route template, never the raw URL: ids in paths would explode label cardinality.
     const route = request.routeOptions.url ?? 'unmatched';
