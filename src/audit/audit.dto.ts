@@ -1,7 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { TENANT_ID_PATTERN } from '../tenants/tenant-id.js';
+
+/** Audit ids are PostgreSQL bigints: a larger cursor would fail the query instead of meaning "from the newest". */
+const MAX_BIGINT = 2n ** 63n - 1n;
+
+const IsAuditCursor = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isAuditCursor',
+    validator: {
+      validate: (v: unknown) => typeof v === 'string' && /^[0-9]{1,19}$/.test(v) && BigInt(v) <= MAX_BIGINT,
+      defaultMessage: () =>
+        'before must be the next_before of a previous page (an id up to 9223372036854775807)',
+    },
+  });
 
 export class AuditQuery {
   @ApiPropertyOptional({ example: 'acme' })
@@ -25,7 +38,7 @@ export class AuditQuery {
 
   @ApiPropertyOptional({ description: 'Cursor: `next_before` of the previous page', example: '1042' })
   @IsOptional()
-  @Matches(/^\d{1,19}$/)
+  @IsAuditCursor()
   before?: string;
 }
 

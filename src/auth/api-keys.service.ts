@@ -104,6 +104,12 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
 
   async create(body: CreateApiKeyBody): Promise<CreatedApiKeyView> {
     const expiresAt = body.expires_at ? new Date(body.expires_at) : null;
+    // ISO 8601 allows dates (a signed year, say) that Date cannot represent; PostgreSQL would refuse them.
+    if (expiresAt && Number.isNaN(expiresAt.getTime())) {
+      throw ApiError.validation('expires_at is not a date', [
+        { field: 'expires_at', messages: ['must be a date and time such as 2027-06-30T00:00:00Z'] },
+      ]);
+    }
     if (expiresAt && expiresAt <= this.clock.now()) {
       throw ApiError.validation('expires_at must be in the future', [
         { field: 'expires_at', messages: ['must be in the future'] },
