@@ -9,6 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { Audited } from '../audit/audited.interceptor.js';
 import { ApiError } from '../common/api-error.js';
+import { integerFromDigits, listFromString } from '../common/lenient-input.js';
 import { ApiKeyList, CreateApiKeyBody, CreatedApiKeyView, RotateApiKeyBody } from './api-keys.dto.js';
 import { ApiKeysService } from './api-keys.service.js';
 
@@ -23,7 +24,8 @@ export class ApiKeysController {
   @ApiCreatedResponse({ type: CreatedApiKeyView })
   @Audited('api_key.create', {
     tenant: () => null,
-    details: (c) => ({ role: c.body.role, tenants: c.body.tenants }),
+    // The raw body: read as the pipe reads it, so the row holds the contract's types.
+    details: (c) => ({ role: c.body.role, tenants: listFromString(c.body.tenants) }),
   })
   create(@Body() body: CreateApiKeyBody): Promise<CreatedApiKeyView> {
     return this.apiKeys.create(body);
@@ -37,7 +39,10 @@ export class ApiKeysController {
   @Audited('api_key.rotate', {
     tenant: () => null,
     target: (c) => c.params.id,
-    details: (c) => ({ successor: c.result?.id ?? null, grace_seconds: c.body.grace_seconds ?? 0 }),
+    details: (c) => ({
+      successor: c.result?.id ?? null,
+      grace_seconds: integerFromDigits(c.body.grace_seconds) ?? 0,
+    }),
   })
   rotate(
     @Param('id', new ParseUUIDPipe({ exceptionFactory: () => ApiError.notFound('That API key') })) id: string,

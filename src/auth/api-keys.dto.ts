@@ -14,6 +14,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { AcceptsDigits, AcceptsSingleString } from '../common/lenient-input.js';
 
 /** A tenant id, or the single wildcard `*`. */
 const TENANT_OR_WILDCARD = /^(\*|[a-z0-9][a-z0-9-]{1,62})$/;
@@ -29,7 +30,12 @@ export class CreateApiKeyBody {
   @IsIn(['admin', 'service'])
   role: 'admin' | 'service';
 
-  @ApiProperty({ type: [String], example: ['acme', 'globex'], description: '`["*"]` for every tenant' })
+  @ApiProperty({
+    type: [String],
+    example: ['acme', 'globex'],
+    description: '`["*"]` for every tenant; a single string is read as a list of one',
+  })
+  @AcceptsSingleString()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
@@ -72,6 +78,7 @@ export class RotateApiKeyBody {
     description: 'How long the old key keeps working',
   })
   @IsOptional()
+  @AcceptsDigits()
   @IsInt()
   @Min(0)
   @Max(30 * 86_400)

@@ -12,6 +12,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+import { AcceptsDigits } from '../common/lenient-input.js';
 import { TENANT_ID_PATTERN } from '../tenants/tenant-id.js';
 
 const KINDS = ['client_credentials', 'password', 'token'] as const;
@@ -63,6 +64,7 @@ export class CreateCredentialBody {
   })
   @IsOptional()
   @ValidateIf(is('password'))
+  @AcceptsDigits()
   @IsInt()
   @Min(0)
   @Max(10 * 365 * 24 * 3600)
@@ -81,6 +83,8 @@ export class MfaBody {
   challenge_id: string;
 
   @ApiProperty({ example: '123456', writeOnly: true })
+  // A number is refused, not read: 012345 would arrive as 12345, a different code.
+  @IsString({ message: 'otp must be a string (as a number it would lose its leading zeros)' })
   @Matches(/^[0-9A-Za-z]{4,16}$/, { message: 'otp must be the code from the authenticator app' })
   otp: string;
 }

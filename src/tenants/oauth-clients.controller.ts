@@ -8,6 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Audited } from '../audit/audited.interceptor.js';
+import { digitsFromPositiveInteger, integerFromDigits } from '../common/lenient-input.js';
 import {
   CreateOAuthClientBody,
   ListOAuthClientsQuery,
@@ -37,7 +38,8 @@ export class OAuthClientsController {
     details: (c) => ({
       type: c.body.type,
       client_id: c.body.client_id,
-      product_id: c.body.product_id ?? null,
+      // The raw body: read as the pipe reads it, so the row holds the contract's types.
+      product_id: digitsFromPositiveInteger(c.body.product_id) ?? null,
     }),
   })
   create(@Body() body: CreateOAuthClientBody): Promise<OAuthClientView> {
@@ -60,7 +62,7 @@ export class OAuthClientsController {
     tenant: (c) => (typeof c.result?.tenant_id === 'string' ? c.result.tenant_id : null),
     details: (c) => ({
       client_id: c.result?.client_id ?? null,
-      grace_seconds: c.body.grace_seconds ?? 86_400,
+      grace_seconds: integerFromDigits(c.body.grace_seconds) ?? 86_400,
     }),
   })
   rotate(@Param('id') id: string, @Body() body: RotateSecretBody): Promise<OAuthClientView> {

@@ -12,6 +12,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+import { AcceptsDigits, AcceptsPositiveInteger } from '../common/lenient-input.js';
 import { TENANT_ID_PATTERN } from './tenant-id.js';
 
 /** Particle's own format is `^[a-z0-9-_]{3,40}$` by default, but may differ (UNCONFIRMED): accept a superset. */
@@ -51,9 +52,18 @@ export class CreateOAuthClientBody {
   @IsIn(['installed', 'web'])
   type: 'installed' | 'web';
 
-  @ApiPropertyOptional({ example: '12345', description: 'Product id or slug: a product (two-legged) client' })
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'string' }, { type: 'integer', minimum: 1 }],
+    example: '12345',
+    description:
+      'Product id (a number or a numeric string) or slug: a product (two-legged) client; answered as a string',
+  })
   @IsOptional()
-  @Matches(PRODUCT_ID, { message: 'product_id must be a numeric product id or a product slug' })
+  @AcceptsPositiveInteger()
+  @Matches(PRODUCT_ID, {
+    message:
+      'product_id must be a product id (a positive integer, as a number or a string) or a product slug',
+  })
   product_id?: string;
 
   @ApiPropertyOptional({
@@ -125,6 +135,7 @@ export class RotateSecretBody {
     description: 'How long the previous secret stays a fallback',
   })
   @IsOptional()
+  @AcceptsDigits()
   @IsInt()
   @Min(0)
   @Max(30 * 86_400)

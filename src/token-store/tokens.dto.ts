@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, IsUUID, isUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { AcceptsDigits, integerFromDigits } from '../common/lenient-input.js';
 import type { FieldErrors } from '../common/validation.js';
 
 const MAX_MIN_TTL_SECONDS = 86_400;
@@ -19,6 +20,7 @@ export class IssueTokenBody {
     description: 'The token must stay valid this long',
   })
   @IsOptional()
+  @AcceptsDigits()
   @IsInt()
   @Min(0)
   @Max(MAX_MIN_TTL_SECONDS)
@@ -42,12 +44,17 @@ export class IssueTokenBody {
   @IsUUID()
   credential_id?: string;
 
-  /** The rules of the decorators above, with class-validator's messages. */
+  /**
+   * The rules of the decorators above, with class-validator's messages; like `@AcceptsDigits`, it reads a
+   * `min_ttl_seconds` of digits into the number in place, so the issuer only ever sees numbers.
+   */
   static checkPlain(body: Record<string, unknown>): FieldErrors[] {
     const errors: FieldErrors[] = [];
     for (const field in body) {
       if (!KNOWN.has(field)) errors.push({ field, messages: [`property ${field} should not exist`] });
     }
+    if (typeof body.min_ttl_seconds === 'string')
+      body.min_ttl_seconds = integerFromDigits(body.min_ttl_seconds);
     const ttl = body.min_ttl_seconds;
     if (ttl !== undefined && ttl !== null) {
       const messages: string[] = [];
