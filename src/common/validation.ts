@@ -10,7 +10,9 @@ export interface FieldErrors {
  * A DTO class on a hot path may check a body itself instead of going through class-transformer and
  * class-validator (about a tenth of the token endpoint's CPU, measured in bench/README.md): a static
  * `checkPlain(value)` that answers the offending fields, with the same messages as its decorators, which
- * stay on the class for the OpenAPI document. The value is then handed on as the plain object it is.
+ * stay on the class for the OpenAPI document, and reads lenient forms (common/lenient-input.ts) into the
+ * contract's types in place, as the decorators' transforms do. The value is then handed on as the plain
+ * object it is.
  */
 export interface PlainChecked {
   checkPlain(value: Record<string, unknown>): FieldErrors[];
