@@ -11,6 +11,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import { ApiError } from '../common/api-error.js';
+import { knownProblem } from '../common/known-problem.js';
 import type { AuditOutcome } from './audit-event.entity.js';
 import { AuditRecord, AuditService } from './audit.service.js';
 
@@ -100,7 +101,7 @@ export class AuditedInterceptor implements NestInterceptor {
         from(write(result as Record<string, unknown> | undefined, 'success').then(() => result)),
       ),
       catchError((err: unknown) => {
-        const apiError = err instanceof ApiError ? err : undefined;
+        const apiError = knownProblem(err);
         const outcome = apiError?.code === 'forbidden' ? 'denied' : 'failure';
         // The original error is what the caller must see, even if the audit write itself fails.
         return from(write(undefined, outcome, apiError).catch(() => undefined)).pipe(

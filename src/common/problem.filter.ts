@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { databaseUnavailable, isDatabaseUnavailable } from '../database/database-errors.js';
 import { ApiError, ErrorCode } from './api-error.js';
+import { knownProblem } from './known-problem.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,16 +55,13 @@ export class ProblemFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
     const error =
-      exception instanceof ApiError
-        ? exception
-        : exception instanceof HttpException
-          ? fromHttpException(exception)
-          : isDatabaseUnavailable(exception)
-            ? databaseUnavailable()
-            : (fromFastifyError(exception) ??
-              new ApiError('internal_error', 'The request could not be completed'));
+      knownProblem(exception) ??
+      (exception instanceof HttpException
+        ? fromHttpException(exception)
+        : (fromFastifyError(exception) ??
+          new ApiError('internal_error', 'The request could not be completed')));
     // A database outage is reported by /health/ready; logging it once per failed request would only flood.
-    if (error.status >= 500 && !(exception instanceof ApiError) && error.code === 'internal_error') {
+    if (error.code === 'internal_error' && !(exception instanceof ApiError)) {
       // Only the stack and message: errors from drivers can quote query parameters, which may hold secrets.
       this.logger.error({
         err: exception instanceof Error ? { name: exception.name, stack: exception.stack } : {},

@@ -1,5 +1,5 @@
 import { ApiError } from '../common/api-error.js';
-import { isParticleError, toApiError } from '../particle/particle.errors.js';
+import { isParticleError } from '../particle/particle.errors.js';
 
 /**
  * During onboarding the caller just handed us the credential, so Particle refusing it is the caller's
@@ -17,6 +17,7 @@ export function onboardingError(err: unknown, what: string): unknown {
         extras: { particle_error: err.particleError ?? err.kind },
       });
     default:
-      return toApiError(err);
+      // Outages and local limits: the problem filter names them as everywhere else.
+      return err;
   }
 }

@@ -6,7 +6,7 @@ import { Clock } from '../common/clock.js';
 import { SecretBox } from '../crypto/secret-box.js';
 import type { ClientCredentials } from '../particle/particle-api.js';
 import { ParticleClient } from '../particle/particle.client.js';
-import { isParticleError, toApiError } from '../particle/particle.errors.js';
+import { isParticleError } from '../particle/particle.errors.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
 import { OAuthClientView, RotateSecretBody } from './oauth-clients.dto.js';
@@ -102,7 +102,7 @@ export class OAuthClientRotationService {
       if (isParticleError(err) && (err.kind === 'invalid_token' || err.kind === 'rejected')) {
         throw new ApiError('upstream_rejected', `Particle refused to create the client: ${err.description}`);
       }
-      throw isParticleError(err) ? toApiError(err) : err;
+      throw err;
     }
   }
 
@@ -184,7 +184,7 @@ export class OAuthClientRotationService {
           },
         );
       }
-      throw toApiError(err);
+      throw err;
     }
   }
 }

@@ -3,11 +3,10 @@ import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
+import { knownProblem } from '../common/known-problem.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SecretBox } from '../crypto/secret-box.js';
-import { databaseUnavailable, isDatabaseUnavailable } from '../database/database-errors.js';
-import { isParticleError, toApiError } from '../particle/particle.errors.js';
 import { canRenew } from '../credentials/renewal-policy.js';
 import { TenantsService } from '../tenants/tenants.service.js';
 import { chooseDefault } from '../credentials/credential-choice.js';
@@ -77,14 +76,7 @@ export class TokenIssuerService {
       this.metrics.issued.inc({ outcome: 'ok', source });
       return this.view(token);
     } catch (err) {
-      const apiError =
-        err instanceof ApiError
-          ? err
-          : isParticleError(err)
-            ? toApiError(err)
-            : isDatabaseUnavailable(err)
-              ? databaseUnavailable()
-              : undefined;
+      const apiError = knownProblem(err);
       this.metrics.issued.inc({ outcome: apiError?.code ?? 'internal_error', source: 'none' });
       await this.audit
         .record({
@@ -94,7 +86,7 @@ export class TokenIssuerService {
           details: { error: apiError?.code ?? 'internal_error' },
         })
         .catch(() => undefined);
-      throw apiError ?? err;
+      throw err;
     }
   }
 
