@@ -40,6 +40,8 @@ export interface EgressReading {
   openedAt: Date | null;
   retryAt: Date | null;
   probing: boolean;
+  /** Start (ms) of the oldest bucket in the window, when any. */
+  oldest: number | null;
 }
 
 interface AdmitRow {
@@ -86,11 +88,27 @@ export class ParticleEgressRepository {
   /** A plain read for reporting; a missing row is the state before any token call. */
   async read(c: EgressContext): Promise<EgressReading> {
     const [row] = await this.dataSource.query<
-      { calls: number; failures: number; openedAt: Date | null; retryAt: Date | null; probing: boolean }[]
+      {
+        calls: number;
+        failures: number;
+        openedAt: Date | null;
+        retryAt: Date | null;
+        probing: boolean;
+        oldest: string | null;
+      }[]
     >(READ, this.common(c));
-    if (!row) return { calls: 0, consecutiveFailures: 0, openedAt: null, retryAt: null, probing: false };
-    const { failures, ...rest } = row;
-    return { ...rest, consecutiveFailures: failures };
+    if (!row) {
+      return {
+        calls: 0,
+        consecutiveFailures: 0,
+        openedAt: null,
+        retryAt: null,
+        probing: false,
+        oldest: null,
+      };
+    }
+    const { failures, oldest, ...rest } = row;
+    return { ...rest, consecutiveFailures: failures, oldest: oldest === null ? null : Number(oldest) };
   }
 
   /**

@@ -199,7 +199,7 @@ SELECT s.calls, false AS open FROM settled s JOIN written w ON w.id = s.id`;
 export const READ = `
 WITH ${settled(false)}
 SELECT s.calls, s.failures, s.opened_at AS "openedAt", s.retry_at AS "retryAt",
-       coalesce(s.retry_at = ANY (s.live), false) AS probing
+       coalesce(s.retry_at = ANY (s.live), false) AS probing, s.oldest::text AS oldest
   FROM settled s`;
 
 /** Creates the row on first use; the statements above find nothing to update until it exists. */

@@ -2,7 +2,9 @@ import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
+import { EgressController } from './egress.controller.js';
 import { ParticleEgressRepository } from './particle-egress.repository.js';
 import { ParticleClient } from './particle.client.js';
 import { ParticleMetrics } from './particle.metrics.js';
@@ -15,6 +17,7 @@ import { TokenEndpointGuard } from './token-endpoint-guard.js';
 @Module({
   imports: [
     MetricsModule,
+    AuditModule,
     HttpModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -27,6 +30,7 @@ import { TokenEndpointGuard } from './token-endpoint-guard.js';
       }),
     }),
   ],
+  controllers: [EgressController],
   providers: [ParticleClient, TokenEndpointGuard, ParticleEgressRepository, ParticleMetrics],
   exports: [ParticleClient, TokenEndpointGuard],
 })

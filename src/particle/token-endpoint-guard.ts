@@ -44,6 +44,10 @@ import { ParticleMetrics } from './particle.metrics.js';
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
 export interface TokenEndpointState {
+  budget: number;
+  budgetUsed: number;
+  /** While the budget is spent: when the oldest counted call leaves the window. */
+  budgetRetryAt: Date | null;
   budgetRemaining: number;
   consecutiveFailures: number;
   breaker: BreakerState;
@@ -59,7 +63,7 @@ export interface EgressPermit {
 /** Replicas sharing one egress IP share this row; a second IP would get its own id. */
 export const DEFAULT_EGRESS_ID = 'default';
 
-const WINDOW_MS = 5 * 60_000;
+export const WINDOW_MS = 5 * 60_000;
 /** Budget granularity: a call is remembered up to this much longer than the window, never shorter. */
 const BUCKET_MS = 5_000;
 /** A lease outlives the HTTP time limit by this much, so a slow database write does not expire it. */
@@ -147,7 +151,11 @@ export class TokenEndpointGuard {
     const s = await this.repository.read(this.context(now));
     let breaker: BreakerState = 'closed';
     if (s.openedAt) breaker = s.probing || !s.retryAt || now >= s.retryAt ? 'half_open' : 'open';
+    const spent = s.calls >= this.budget && s.oldest !== null;
     return {
+      budget: this.budget,
+      budgetUsed: s.calls,
+      budgetRetryAt: spent ? new Date((s.oldest ?? 0) + BUCKET_MS + WINDOW_MS) : null,
       budgetRemaining: Math.max(0, this.budget - s.calls),
       consecutiveFailures: s.consecutiveFailures,
       breaker,

@@ -1,0 +1,35 @@
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Audited } from '../audit/audited.interceptor.js';
+import { Clock } from '../common/clock.js';
+import { EgressStatusView, egressStatusView } from './egress-status.js';
+import { TokenEndpointGuard, WINDOW_MS } from './token-endpoint-guard.js';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@Controller('v1/admin/egress')
+export class EgressController {
+  constructor(
+    private readonly guard: TokenEndpointGuard,
+    private readonly clock: Clock,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The shared egress as Particle sees it: the token budget and the breaker' })
+  @ApiOkResponse({ type: EgressStatusView })
+  async status(): Promise<EgressStatusView> {
+    return egressStatusView(await this.guard.state(), this.clock.now(), WINDOW_MS);
+  }
+
+  @Post('breaker/reset')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Close an open breaker, after checking with Particle that the IP is not locked out',
+  })
+  @ApiOkResponse({ type: EgressStatusView })
+  @Audited('egress.breaker_reset', { tenant: () => null, target: () => null })
+  async resetBreaker(): Promise<EgressStatusView> {
+    await this.guard.reset();
+    return this.status();
+  }
+}
