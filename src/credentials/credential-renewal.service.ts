@@ -130,6 +130,8 @@ export class CredentialRenewalService implements OnApplicationShutdown {
     try {
       const { tokens, sealed } = await this.callParticle(c, lease, deadline);
       if (!(await this.repository.saveRenewedIfLeased(c, lease, sealed))) {
+        // Deleted meanwhile (the minted token then dies with Particle's TTL), or taken over after a stall.
+        if (!(await this.repository.findById(c.id))) throw ApiError.notFound(`Credential ${c.id}`);
         throw new ApiError('upstream_unavailable', 'The renewal lost its lease; try again', {
           retryAfterSeconds: 1,
         });

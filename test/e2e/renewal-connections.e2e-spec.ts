@@ -66,4 +66,33 @@ describe('renewals against a slow Particle', () => {
     expect(hits.length).toBeGreaterThan(0);
     expect(hits.every((h) => h.status === 200)).toBe(true);
   });
+
+  it('never serves a token of a credential deleted while its renewal was out', async () => {
+    const quick = await ParticleFake.start();
+    const app = await startTestApp({ env: { PARTICLE_API_URL: quick.url } });
+    const call = client(app.url);
+    try {
+      const { credentialId } = await tenantWithProductClient(call, quick, 'vanishing');
+      const ask = (min: number) =>
+        call('POST', '/v1/tenants/vanishing/tokens', {
+          ...admin,
+          body: { credential_id: credentialId, min_ttl_seconds: min },
+        });
+      // The stored token looks nearly spent, so the next request renews it.
+      await app.db.query(`UPDATE credentials SET access_expires_at = now() + interval '100 seconds'`);
+      // Only the renewal's mint is slow: the deletion (revocation, then the row) ends while it is out.
+      quick.injectFault({ kind: 'slow', ms: 1500 }, { path: '/oauth/token', times: 1 });
+      const renewing = ask(300);
+      await new Promise((r) => setTimeout(r, 300));
+      const deleted = await call('DELETE', `/v1/tenants/vanishing/credentials/${credentialId}`, admin);
+      expect(deleted.status).toBe(204);
+      const late = await renewing;
+      expect(late.status, late.text).toBe(404);
+      for (const min of [0, 3000]) expect((await ask(min)).status).toBe(404);
+      expect(await app.db.query('SELECT 1 FROM credentials WHERE id = $1', [credentialId])).toEqual([]);
+    } finally {
+      await app.close();
+      await quick.close();
+    }
+  });
 });
