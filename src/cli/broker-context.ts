@@ -1,4 +1,4 @@
-import { INestApplicationContext, Injectable, OnApplicationShutdown, Type } from '@nestjs/common';
+import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { hostname, userInfo } from 'node:os';
 import { DataSource } from 'typeorm';
@@ -13,12 +13,12 @@ import { dataSourceOptions, runMigrationsLocked } from '../database/data-source.
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../database/embedded-postgres.js';
 
 /**
- * The broker's own services, booted on first use: `--help` and usage errors never touch the database.
- * It is the service's module graph (AppModule) as an application context, without the HTTP server, the
- * in-process cron or background re-encryption (the CLI is the cron, and runs one job at a time).
+ * The broker's own services, booted on first use (a command that fails validation never touches the
+ * database). It is the service's module graph (AppModule) as an application context, without the HTTP
+ * server, the in-process cron or background re-encryption (the CLI is the cron, and runs one job at a
+ * time).
  */
-@Injectable()
-export class BrokerContext implements OnApplicationShutdown {
+export class BrokerContext {
   private booting: Promise<INestApplicationContext> | undefined;
   private embedded: EmbeddedDatabase | undefined;
   /** Who the audit log names for what this process does. */
@@ -62,7 +62,7 @@ export class BrokerContext implements OnApplicationShutdown {
     return result;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async close(): Promise<void> {
     const app = await this.booting?.catch(() => undefined);
     await app?.close();
     await this.embedded?.stop();

@@ -1,7 +1,6 @@
 import { CommanderError } from 'commander';
 import { ApiError } from '../common/api-error.js';
-import { ConfigError } from '../config/config.js';
-import { CommandExit } from './broker-command.js';
+import { CommandExit } from './command-tree.js';
 
 export interface Outcome {
   exitCode: number;
@@ -13,11 +12,13 @@ const EX_USAGE = 2;
 const EX_CONFIG = 78;
 
 /** Maps how a command ended to the exit code and message main.ts documents. */
-export function describeFailure(err: unknown): Outcome {
+export async function describeFailure(err: unknown): Promise<Outcome> {
   if (err === undefined) return { exitCode: 0 };
   if (err instanceof CommandExit) return { exitCode: err.exitCode };
   // Help and --version end with exit code 0; anything else commander refused is a usage error.
   if (err instanceof CommanderError) return { exitCode: err.exitCode === 0 ? 0 : EX_USAGE };
+  // Only a command that ran gets here, and it has loaded the configuration (and zod) already.
+  const { ConfigError } = await import('../config/config.js');
   if (err instanceof ConfigError) return { exitCode: EX_CONFIG, message: err.message };
   if (err instanceof ApiError) {
     const fields = (err.extras.errors as { field: string; messages: string[] }[] | undefined) ?? [];

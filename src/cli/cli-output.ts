@@ -1,5 +1,3 @@
-import { Injectable } from '@nestjs/common';
-
 export type Row = Record<string, unknown>;
 
 export interface Column {
@@ -10,21 +8,25 @@ export interface Column {
 /** A column that shows one field of each row; `header` defaults to the field name. */
 export const field = (name: string, header = name): Column => ({ header, value: (row) => row[name] });
 
-/** The streams and terminal facts the CLI writes to; a provider, so tests can capture it. */
-@Injectable()
-export class CliStreams {
-  readonly out: NodeJS.WritableStream = process.stdout;
-  readonly err: NodeJS.WritableStream = process.stderr;
-  readonly errIsTty: boolean = process.stderr.isTTY;
+/** The streams and terminal facts the CLI writes to; tests may pass their own. */
+export interface CliStreams {
+  readonly out: NodeJS.WritableStream;
+  readonly err: NodeJS.WritableStream;
+  readonly errIsTty: boolean;
 }
+
+const PROCESS_STREAMS: CliStreams = {
+  out: process.stdout,
+  err: process.stderr,
+  errIsTty: process.stderr.isTTY,
+};
 
 /**
  * Everything the CLI prints: aligned tables for people, JSON for scripts (`--json`, one document on
  * stdout), and progress on stderr so it never mixes with output a script parses.
  */
-@Injectable()
 export class CliOutput {
-  constructor(private readonly streams: CliStreams) {}
+  constructor(private readonly streams: CliStreams = PROCESS_STREAMS) {}
 
   result(value: unknown, json: boolean, columns: Column[]): void {
     if (json) return this.line(JSON.stringify(value));
@@ -65,4 +67,18 @@ export function table(rows: Row[], columns: Column[]): string {
       .join('  ')
       .trimEnd();
   return [render(columns.map((c) => c.header.toUpperCase())), ...cells.map(render)].join('\n');
+}
+
+/** Runs `work`, calling `report` every `ms` while it lasts: progress for long jobs. */
+export async function withProgress<T>(
+  work: Promise<T>,
+  ms: number,
+  report: () => Promise<void> | void,
+): Promise<T> {
+  const timer = setInterval(() => void Promise.resolve(report()).catch(() => undefined), ms);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
 }

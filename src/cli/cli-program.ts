@@ -1,16 +1,28 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import { Command as Commander } from 'commander';
-import { InjectCommander } from 'nest-commander';
+import { Command } from 'commander';
+import { apiKeysCommands } from './commands/api-keys.commands.js';
+import { auditCommands } from './commands/audit.commands.js';
+import { credentialsCommands } from './commands/credentials.commands.js';
+import { encryptionCommands } from './commands/encryption.commands.js';
+import { oauthClientsCommands } from './commands/oauth-clients.commands.js';
+import { refreshCommand } from './commands/refresh.commands.js';
+import { tenantsCommands } from './commands/tenants.commands.js';
 
-/** Names the program in help text (commander would otherwise name it after the script file, main.js). */
-@Injectable()
-export class CliProgram implements OnModuleInit {
-  constructor(@InjectCommander() private readonly commander: Commander) {}
-
-  onModuleInit(): void {
-    this.commander
-      .name('particle-token-broker')
-      .description('Ops CLI of particle-token-broker: the same services as the API, on the same database.')
-      .showHelpAfterError('(add --help for usage)');
+/** The whole command tree; names the program in help text (else commander names it after main.js). */
+export function cliProgram(): Command {
+  const program = new Command('particle-token-broker')
+    .description('Ops CLI of particle-token-broker: the same services as the API, on the same database.')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  for (const sub of [
+    refreshCommand,
+    tenantsCommands,
+    oauthClientsCommands,
+    credentialsCommands,
+    apiKeysCommands,
+    encryptionCommands,
+    auditCommands,
+  ]) {
+    program.addCommand(sub);
   }
+  return program;
 }

@@ -4,29 +4,19 @@
  * environment as the service (DATABASE_URL, or the embedded database in BROKER_DATA_DIR). Exit codes:
  * 0 done; 1 the operation failed (or, for `refresh`, a renewal failed); 2 usage or invalid input;
  * 78 bad configuration.
+ *
+ * This file and the command tree load only commander: help and usage errors answer at once, and a
+ * command's implementation (with Nest, TypeORM and the database) is imported when it runs.
  */
-import 'reflect-metadata';
-import { CommandFactory } from 'nest-commander';
-import { CliModule } from './cli.module.js';
 import { describeFailure } from './cli-errors.js';
+import { cliProgram } from './cli-program.js';
 
 let failure: unknown;
-const app = await CommandFactory.createWithoutRunning(CliModule, {
-  cliName: 'particle-token-broker',
-  logger: ['error', 'warn'],
-  // Help and usage errors throw instead of exiting, so the context below is always closed.
-  errorHandler: (err) => {
-    throw err;
-  },
-  serviceErrorHandler: (err) => {
-    failure = err;
-  },
-});
 try {
-  await CommandFactory.runApplication(app);
-} finally {
-  await app.close();
+  await cliProgram().parseAsync(process.argv);
+} catch (err) {
+  failure = err;
 }
-const { exitCode, message } = describeFailure(failure);
+const { exitCode, message } = await describeFailure(failure);
 if (message) process.stderr.write(`${message}\n`);
 process.exit(exitCode);

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 
@@ -7,7 +6,6 @@ import { Writable } from 'node:stream';
  * shell history. Piped input is read to its end (one trailing newline dropped); on a terminal the
  * person is asked, and what they type is not echoed.
  */
-@Injectable()
 export class SecretInput {
   async read(prompt: string): Promise<string> {
     const value = process.stdin.isTTY ? await this.ask(prompt) : await this.readAll();
