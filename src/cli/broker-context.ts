@@ -1,4 +1,4 @@
-import type { INestApplicationContext, Type } from '@nestjs/common';
+import { ConsoleLogger, type INestApplicationContext, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { hostname, userInfo } from 'node:os';
 import { DataSource } from 'typeorm';
@@ -11,6 +11,23 @@ import { loadConfig } from '../config/config.js';
 import { assertKeyringCoversStoredSecrets } from '../crypto/encryption-key-check.js';
 import { dataSourceOptions, runMigrationsLocked } from '../database/data-source.js';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../database/embedded-postgres.js';
+
+/**
+ * Nest's console logger with every level on stderr (it writes warnings to stdout), so that stdout
+ * holds only a command's output, e.g. the one JSON document of `--json`.
+ */
+class StderrLogger extends ConsoleLogger {
+  protected override printMessages(
+    messages: unknown[],
+    context?: string,
+    logLevel?: LogLevel,
+    _stream?: 'stdout' | 'stderr',
+    errorStack?: unknown,
+    params?: Record<string, unknown>,
+  ): void {
+    super.printMessages(messages, context, logLevel, 'stderr', errorStack, params);
+  }
+}
 
 /**
  * The broker's own services, booted on first use (a command that fails validation never touches the
@@ -82,7 +99,7 @@ export class BrokerContext {
     // Migrate before the module graph starts: its init hooks already read the tables.
     if (config.migrateOnStart) await migrate(databaseUrl);
     const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { databaseUrl }), {
-      logger: ['error', 'warn'],
+      logger: new StderrLogger({ logLevels: ['error', 'warn'] }),
       abortOnError: false,
     });
     await assertKeyringCoversStoredSecrets(app);
