@@ -11,6 +11,7 @@ import { loadConfig } from '../config/config.js';
 import { assertKeyringCoversStoredSecrets } from '../crypto/encryption-key-check.js';
 import { dataSourceOptions, runMigrationsLocked } from '../database/data-source.js';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../database/embedded-postgres.js';
+import { runningEmbeddedPostgres } from '../database/running-embedded-postgres.js';
 
 /**
  * Nest's console logger with every level on stderr (it writes warnings to stdout), so that stdout
@@ -92,9 +93,11 @@ export class BrokerContext {
       BROKER_REENCRYPT: 'off',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     });
+    const embedded = { dataDir: config.dataDir, database: 'broker' };
+    // Beside a broker on the embedded default, its server already holds the data directory: use it.
     this.embedded = config.databaseUrl
       ? undefined
-      : await startEmbeddedPostgres({ dataDir: config.dataDir, database: 'broker' });
+      : ((await runningEmbeddedPostgres(embedded)) ?? (await startEmbeddedPostgres(embedded)));
     const databaseUrl = config.databaseUrl ?? (this.embedded as EmbeddedDatabase).url;
     // Migrate before the module graph starts: its init hooks already read the tables.
     if (config.migrateOnStart) await migrate(databaseUrl);

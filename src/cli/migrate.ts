@@ -12,13 +12,15 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../config/config.js';
 import { dataSourceOptions, runMigrationsLocked } from '../database/data-source.js';
 import { startEmbeddedPostgres } from '../database/embedded-postgres.js';
+import { runningEmbeddedPostgres } from '../database/running-embedded-postgres.js';
 
 /** `run` targets the service's own database; the scratch work of check/generate may use the test server. */
 async function serverUrl(scratch: boolean): Promise<{ url: string; stop: () => Promise<void> }> {
   const config = loadConfig();
   const url = (scratch ? process.env.TEST_DATABASE_URL : undefined) ?? config.databaseUrl;
   if (url) return { url, stop: () => Promise.resolve() };
-  const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, database: 'broker' });
+  const options = { dataDir: config.dataDir, database: 'broker' };
+  const embedded = (await runningEmbeddedPostgres(options)) ?? (await startEmbeddedPostgres(options));
   return { url: embedded.url, stop: () => embedded.stop() };
 }
 
