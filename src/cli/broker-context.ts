@@ -6,6 +6,7 @@ import { AppModule } from '../app.module.js';
 import { auditedMetaOf, auditRecordFor, AuditContext } from '../audit/audited.interceptor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
+import { knownProblem } from '../common/known-problem.js';
 import { createValidationPipe } from '../common/validation.js';
 import { loadConfig } from '../config/config.js';
 import { assertKeyringCoversStoredSecrets } from '../crypto/encryption-key-check.js';
@@ -72,7 +73,7 @@ export class BrokerContext {
     try {
       result = await call();
     } catch (err) {
-      await write({ ...base, result: undefined }, 'failure', err instanceof ApiError ? err : undefined);
+      await write({ ...base, result: undefined }, 'failure', knownProblem(err));
       throw err;
     }
     const record = result && typeof result === 'object' ? (result as Record<string, unknown>) : undefined;

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { apiKeysCommands } from './commands/api-keys.commands.js';
 import { auditCommands } from './commands/audit.commands.js';
 import { credentialsCommands } from './commands/credentials.commands.js';
+import { egressCommands } from './commands/egress.commands.js';
 import { encryptionCommands } from './commands/encryption.commands.js';
 import { oauthClientsCommands } from './commands/oauth-clients.commands.js';
 import { refreshCommand } from './commands/refresh.commands.js';
@@ -20,6 +21,7 @@ export function cliProgram(): Command {
     credentialsCommands,
     apiKeysCommands,
     encryptionCommands,
+    egressCommands,
     auditCommands,
   ]) {
     program.addCommand(sub);

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { knownProblem } from '../common/known-problem.js';
 import { BrokerContext } from './broker-context.js';
 import { CliOutput } from './cli-output.js';
 import { SecretInput } from './secret-input.js';
@@ -18,6 +19,9 @@ export async function runCommand<O>(impl: CommandImpl<O>, args: string[], option
   const broker = new BrokerContext();
   try {
     await impl({ broker, output: new CliOutput(), secrets: new SecretInput() }, args, options);
+  } catch (err) {
+    // Particle's typed errors and a database outage end as the problem the API would answer.
+    throw knownProblem(err) ?? err;
   } finally {
     await broker.close();
   }

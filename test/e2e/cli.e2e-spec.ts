@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Call, client } from '../support/http.js';
 import { ParticleFake } from '../support/particle-fake.js';
 import { PRODUCT_SECRET, tenantWithProductClient } from '../support/tenant-setup.js';
-import { startTestApp, TEST_ENCRYPTION_KEY, TestApp } from '../support/test-app.js';
+import { startTestApp, TEST_ADMIN_KEY, TEST_ENCRYPTION_KEY, TestApp } from '../support/test-app.js';
 
 interface CliRun {
   code: number | null;
@@ -169,6 +169,34 @@ describe('ops CLI', () => {
     const items = (JSON.parse(listed.stdout) as { items: { kind: string; status: string }[] }).items;
     expect(items).toEqual([expect.objectContaining({ kind: 'client_credentials', status: 'active' })]);
     expect((await cli(['credentials', 'list', 'nobody'])).code).toBe(1);
+  });
+
+  it('shows the shared egress and resets an open breaker, audited as the CLI', async () => {
+    // Five failed token calls open the breaker (PARTICLE_MAX_CONSECUTIVE_FAILURES is 5).
+    fake.injectFault({ kind: 'status', status: 500 }, { path: '/oauth/token', times: 5 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await api('POST', '/v1/tenants/acme/credentials', {
+        key: TEST_ADMIN_KEY,
+        body: { kind: 'client_credentials', oauth_client_id: 'acme-prod' },
+      });
+      statuses.push(r.status);
+    }
+    expect(statuses).toEqual([503, 503, 503, 503, 503]);
+    const open = await logged(['egress', 'status', '--json']);
+    expect(open.code, open.stderr).toBe(0);
+    expect(JSON.parse(open.stdout), open.stdout).toMatchObject({ breaker: { state: 'open' } });
+    const reset = await logged(['egress', 'reset-breaker']);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stdout).toMatch(/BREAKER[\s\S]*closed/);
+    const audit = await api<{ items: { actor: string }[] }>(
+      'GET',
+      '/v1/audit-events?action=egress.breaker_reset',
+      {
+        key: TEST_ADMIN_KEY,
+      },
+    );
+    expect(audit.body.items[0]?.actor).toMatch(/^cli:/);
   });
 
   it('re-encrypts every stored secret under a new first key, with progress, then reports it', async () => {

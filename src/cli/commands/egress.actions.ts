@@ -1,0 +1,47 @@
+import { EgressController } from '../../particle/egress.controller.js';
+import { EgressStatusView, egressStatusView } from '../../particle/egress-status.js';
+import { TokenEndpointGuard, WINDOW_MS } from '../../particle/token-endpoint-guard.js';
+import { CliOutput, field } from '../cli-output.js';
+import type { CommandImpl } from '../command-runner.js';
+import type { JsonOption } from '../command-tree.js';
+
+const COLUMNS = [
+  field('budget_used', 'token calls'),
+  field('budget_limit', 'budget'),
+  field('retry_after_seconds', 'retry after s'),
+  field('breaker'),
+  field('consecutive_failures', 'failures'),
+  field('open_until', 'open until'),
+];
+
+function show(output: CliOutput, view: EgressStatusView, json: boolean): void {
+  const row = {
+    budget_used: view.token_budget.used,
+    budget_limit: view.token_budget.limit,
+    retry_after_seconds: view.token_budget.retry_after_seconds,
+    breaker: view.breaker.state,
+    consecutive_failures: view.breaker.consecutive_failures,
+    open_until: view.breaker.open_until,
+  };
+  output.result(json ? view : row, json, COLUMNS);
+}
+
+/** The CLI runs on the system clock, as the broker's own guard does. */
+async function current(guard: TokenEndpointGuard): Promise<EgressStatusView> {
+  return egressStatusView(await guard.state(), new Date(), WINDOW_MS);
+}
+
+export const egressStatus: CommandImpl<JsonOption> = async ({ broker, output }, _args, options) => {
+  const guard = await broker.get(TokenEndpointGuard);
+  show(output, await current(guard), options.json ?? false);
+};
+
+export const resetBreaker: CommandImpl<JsonOption> = async ({ broker, output }, _args, options) => {
+  const guard = await broker.get(TokenEndpointGuard);
+  // Audited exactly as POST /v1/admin/egress/breaker/reset.
+  const view = await broker.audited([EgressController, 'resetBreaker'], {}, async () => {
+    await guard.reset();
+    return current(guard);
+  });
+  show(output, view, options.json ?? false);
+};
