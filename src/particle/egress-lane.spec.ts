@@ -18,11 +18,11 @@ class RecordingGuard {
     const error = this.failNextAcquire;
     this.failNextAcquire = undefined;
     if (error) return Promise.reject(error);
-    return Promise.resolve({ leaseUntil: new Date(++this.n), probe: false });
+    return Promise.resolve({ leaseUntil: new Date(++this.n), seq: String(this.n), probe: false });
   }
 
-  recordOutcome(success: boolean, permit?: EgressPermit): Promise<void> {
-    this.calls.push(`${success ? 'success' : 'failure'} of ${permit ? this.name(permit) : '?'}`);
+  recordOutcome(success: boolean, permit: EgressPermit): Promise<void> {
+    this.calls.push(`${success ? 'success' : 'failure'} of ${this.name(permit)}`);
     return Promise.resolve();
   }
 

@@ -25,8 +25,20 @@ export class ParticleEgressEntity {
   @Column({ name: 'in_flight_until', type: 'timestamptz', array: true, default: '{}' })
   inFlightUntil: Date[];
 
-  @Column({ name: 'consecutive_failures', type: 'integer', default: 0 })
-  consecutiveFailures: number;
+  /**
+   * Incremented by every admitted token call and every counted failure (expired leases included), so
+   * the row alone orders admissions against recorded failures, whatever the replicas' clocks say.
+   */
+  @Column({ type: 'bigint', default: 0 })
+  seq: string;
+
+  /**
+   * The sequence number of each failure still counted against Particle's lockout; their number is the
+   * consecutive-failure count. A success clears only those recorded before it was admitted: a failure
+   * answered later may have reached Particle after the success did.
+   */
+  @Column({ name: 'failure_seqs', type: 'bigint', array: true, default: '{}' })
+  failureSeqs: string[];
 
   /** Set while the breaker is open: when it last (re)opened, i.e. the last counted failure. */
   @Column({ name: 'opened_at', type: 'timestamptz', nullable: true })

@@ -32,6 +32,14 @@ export interface AdmitResult extends EgressAfter {
   /** Start (ms) of the oldest bucket in the window, when any. */
   oldest: number | null;
   probe: boolean;
+  /** The admission's sequence number (meaningful when admitted); its outcome is recorded with it. */
+  seq: string;
+}
+
+/** An admitted call, as its outcome is recorded. */
+export interface AdmittedCall {
+  leaseUntil: Date;
+  seq: string;
 }
 
 export interface EgressReading {
@@ -51,6 +59,7 @@ interface AdmitRow {
   probe: boolean;
   calls: number;
   open: boolean;
+  seq: string;
 }
 
 /**
@@ -62,23 +71,27 @@ interface AdmitRow {
 export class ParticleEgressRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** `succeeded`: the lease of the caller's previous call, recorded as a success first (ADMIT's $8). */
+  /** `succeeded`: the caller's previous call, recorded as a success first (ADMIT's $8 and $9). */
   async admit(
     c: EgressContext,
-    call: { budget: number; leaseUntil: Date; bucket: number; succeeded: Date | null },
+    call: { budget: number; leaseUntil: Date; bucket: number; succeeded: AdmittedCall | null },
   ): Promise<AdmitResult> {
     const row = await this.decide<AdmitRow>(c, ADMIT_PREPARED, [
       call.budget,
       call.leaseUntil,
       call.bucket,
-      call.succeeded,
+      call.succeeded?.leaseUntil ?? null,
+      call.succeeded?.seq ?? null,
     ]);
     return { ...row, oldest: row.oldest === null ? null : Number(row.oldest) };
   }
 
-  /** `leaseUntil` null: release the earliest lease (a caller that admitted one call only). */
-  async recordOutcome(c: EgressContext, success: boolean, leaseUntil: Date | null): Promise<EgressAfter> {
-    return this.decide<EgressAfter>(c, success ? RECORD_SUCCESS : RECORD_FAILURE, [success, leaseUntil]);
+  async recordOutcome(c: EgressContext, success: boolean, call: AdmittedCall): Promise<EgressAfter> {
+    return this.decide<EgressAfter>(c, success ? RECORD_SUCCESS : RECORD_FAILURE, [
+      success,
+      call.leaseUntil,
+      call.seq,
+    ]);
   }
 
   async reset(c: EgressContext): Promise<EgressAfter> {

@@ -6,93 +6,47 @@
  * on the one row, was what bounded the refresh sweep (bench/README.md).
  *
  * The rules are the guard's (token-endpoint-guard.ts). Every statement starts from the row as of `now`
- * (`settled`): budget buckets that left the window dropped, and leases that expired without an outcome
- * counted as failures (a replica died mid-call; Particle may have seen a failure).
+ * (`settled`, particle-egress.settled.ts): budget buckets that left the window dropped, and leases that
+ * expired without an outcome counted as failures (a replica died mid-call; Particle may have seen one).
+ *
+ * The row's `seq` orders admissions against recorded failures: each admitted call takes the next
+ * number (its permit carries it) and so does each counted failure, kept in `failure_seqs`. A success
+ * clears only the failures numbered before its admission (`keptAfterSuccess`). Clocks play no part, so
+ * replicas whose clocks disagree still agree on the order.
  *
  * Parameters shared by every statement: $1 row id, $2 now, $3 the newest bucket start that has left the
  * window (a bucket starting after it still counts), $4 the breaker threshold. Every occurrence of a
  * parameter carries the same cast, so PostgreSQL deduces one type for it.
  */
-
-/** Particle blocks the IP at its 10th consecutive failed token request (§0.3). */
-export const PARTICLE_LOCKOUT_FAILURES = 10;
-export const MAX_COUNTED_FAILURES = PARTICLE_LOCKOUT_FAILURES - 1;
-const PARTICLE_LOCKOUT_MS = 30 * 60_000;
-const BASE_COOLDOWN_MS = 60_000;
-const MAX_COOLDOWN_MS = 30 * 60_000;
+import { keptAfterSuccess, MAX_COUNTED_FAILURES, reopenAt, settled } from './particle-egress.settled.js';
 
 /** Why an admission was refused; null when admitted. */
 export type Refusal = 'cooldown' | 'probe_in_flight' | 'lockout_margin' | 'budget';
 
 /**
- * How long the breaker stays open after the `failures`-th failure in a row: 60 s doubling per failure
- * past the threshold up to 30 minutes, and Particle's whole lockout length once at 9.
- */
-function reopenAt(failures: string): string {
-  return `$2::timestamptz + interval '1 millisecond' * CASE WHEN ${failures} >= ${MAX_COUNTED_FAILURES}
-    THEN ${PARTICLE_LOCKOUT_MS}
-    ELSE least(${BASE_COOLDOWN_MS} * power(2, ${failures} - $4::int), ${MAX_COOLDOWN_MS}) END`;
-}
-
-/**
- * `settled`: the row as of now, with `buckets` (sorted), `calls` and `oldest` (bucket start) in the
- * window, the live leases (sorted) and the failure count including expired leases, which (re)open the
- * breaker like any failure. `FOR UPDATE` in a MATERIALIZED CTE: the row is locked first, and a
- * concurrent writer's newer version is the one read, so the UPDATE that follows starts from it.
- */
-function settled(lock: boolean): string {
-  return `
-  cur AS MATERIALIZED (
-    SELECT id, call_buckets, in_flight_until, consecutive_failures, opened_at, retry_at
-      FROM particle_egress WHERE id = $1::text ${lock ? 'FOR UPDATE' : ''}
-  ),
-  counted AS (
-    SELECT cur.id, cur.opened_at, cur.retry_at, b.buckets, b.calls, b.oldest, l.live, l.expired,
-           cur.consecutive_failures + l.expired AS failures
-      FROM cur
-     CROSS JOIN LATERAL (
-       SELECT coalesce(jsonb_agg(v ORDER BY (v->>0)::bigint), '[]'::jsonb) AS buckets,
-              coalesce(sum((v->>1)::int), 0)::int AS calls,
-              min((v->>0)::bigint) AS oldest
-         FROM jsonb_array_elements(cur.call_buckets) AS v
-        WHERE (v->>0)::bigint > $3::bigint
-     ) b
-     CROSS JOIN LATERAL (
-       SELECT coalesce(array_agg(u ORDER BY u) FILTER (WHERE u > $2::timestamptz), '{}') AS live,
-              count(*) FILTER (WHERE u <= $2::timestamptz)::int AS expired
-         FROM unnest(cur.in_flight_until) AS u
-     ) l
-  ),
-  settled AS (
-    SELECT id, buckets, calls, oldest, live, failures,
-           CASE WHEN expired > 0 AND failures >= $4::int THEN $2::timestamptz ELSE opened_at END AS opened_at,
-           CASE WHEN expired > 0 AND failures >= $4::int
-                THEN greatest(retry_at, ${reopenAt('failures')}) ELSE retry_at END AS retry_at
-      FROM counted
-  )`;
-}
-
-/**
  * Admits one call or says why not, and writes the row either way (expired leases stay counted).
- * $5 budget, $6 the new lease's expiry, $7 the start of the current bucket, $8 the lease of the caller's
- * previous call, which succeeded, or null.
- * $8 first records that success exactly as the success statement below would (its lease released, the
- * count zeroed, the breaker closed), then decides on the row as that leaves it: a caller making calls
- * one after another (a sweep lane) hands its lease over instead of sending a statement to give it back.
- * Admitted: the call is counted in the current bucket, its lease joins those in flight, and a half-open
- * probe moves `retry_at` to its lease's end, so every other caller, on any replica, is refused meanwhile.
+ * $5 budget, $6 the new lease's expiry, $7 the start of the current bucket; $8 the lease of the caller's
+ * previous call, which succeeded, and $9 that call's admission number, or both null.
+ * $8/$9 first record that success exactly as the success statement below would (its lease released, the
+ * failures recorded before its admission cleared, the breaker closed if fewer than the threshold are
+ * left), then decide on the row as that leaves it: a caller making calls one after another (a sweep
+ * lane) hands its lease over instead of sending a statement to give it back.
+ * Admitted: the call is counted in the current bucket, its lease joins those in flight, it takes the
+ * next sequence number, and a half-open probe moves `retry_at` to its lease's end, so every other
+ * caller, on any replica, is refused meanwhile.
  */
 export const ADMIT = `
 WITH ${settled(true)},
   handed AS (
-    SELECT s.id, s.buckets, s.calls, s.oldest,
+    SELECT s.id, s.buckets, s.calls, s.oldest, s.seq, k.failure_seqs,
            CASE WHEN $8::timestamptz IS NULL THEN s.live
                 ELSE coalesce(s.live[:(array_position(s.live, $8::timestamptz) - 1)]
                               || s.live[(array_position(s.live, $8::timestamptz) + 1):], s.live) END AS live,
-           CASE WHEN $8::timestamptz IS NULL THEN s.failures ELSE 0 END AS failures,
-           CASE WHEN $8::timestamptz IS NULL THEN s.opened_at END AS opened_at,
-           CASE WHEN $8::timestamptz IS NULL THEN s.retry_at END AS retry_at
+           cardinality(k.failure_seqs) AS failures,
+           CASE WHEN $9::bigint IS NULL OR cardinality(k.failure_seqs) >= $4::int THEN s.opened_at END AS opened_at,
+           CASE WHEN $9::bigint IS NULL OR cardinality(k.failure_seqs) >= $4::int THEN s.retry_at END AS retry_at
       FROM settled s
+     CROSS JOIN LATERAL (SELECT ${keptAfterSuccess('s.failure_seqs', '$9::bigint')} AS failure_seqs) k
   ),
   decided AS (
     SELECT s.*,
@@ -115,22 +69,24 @@ WITH ${settled(true)},
           THEN jsonb_set(d.buckets, '{-1,1}', to_jsonb((d.buckets->-1->>1)::int + 1))
         ELSE d.buckets || jsonb_build_array(jsonb_build_array($7::bigint, 1)) END,
       in_flight_until = CASE WHEN d.refusal IS NULL THEN d.live || $6::timestamptz ELSE d.live END,
-      consecutive_failures = d.failures,
+      seq = d.seq + (d.refusal IS NULL)::int,
+      failure_seqs = d.failure_seqs,
       opened_at = d.opened_at,
       retry_at = CASE WHEN d.refusal IS NULL AND d.opened_at IS NOT NULL THEN $6::timestamptz ELSE d.retry_at END,
       updated_at = $2::timestamptz
       FROM decided d
      WHERE e.id = d.id
-    RETURNING e.id, e.opened_at IS NOT NULL AS open
+    RETURNING e.id, e.opened_at IS NOT NULL AS open, e.seq
   )
 SELECT d.refusal, d.retry_at AS "retryAt", d.oldest::text AS oldest, d.opened_at IS NOT NULL AS probe,
-       d.calls + (d.refusal IS NULL)::int AS calls, w.open
+       d.calls + (d.refusal IS NULL)::int AS calls, w.open, w.seq::text AS seq
   FROM decided d JOIN written w ON w.id = d.id`;
 
 /**
- * Records how an admitted call ended and releases its lease. $5 success, $6 the lease (null: the earliest
- * one, for callers that admitted one call only). A success closes the breaker and zeroes the count; a
- * failure counts once, and not at all when its lease had already expired (then `settled` counted it).
+ * Records how an admitted call ended and releases its lease. $5 success, $6 the lease, $7 the call's
+ * admission number. A success clears the failures recorded before its admission and closes the breaker
+ * if fewer than the threshold are left; a failure counts once, with the next sequence number, and not at
+ * all when its lease had already expired (then `settled` counted it).
  *
  * `relaxed`: commit without waiting for the WAL flush (`synchronous_commit` off for this one
  * transaction), so the row is free for the next decision a flush sooner. Only for successes: one that a
@@ -142,28 +98,30 @@ export function recordStatement(relaxed: boolean): string {
   return `
 WITH ${settled(true)},
   found AS (
-    SELECT s.*,
-      CASE WHEN $6::timestamptz IS NULL THEN 1 ELSE array_position(s.live, $6::timestamptz) END AS at
-      FROM settled s
+    SELECT s.*, p.at, NOT $5::boolean AND p.at IS NOT NULL AS failed
+      FROM settled s CROSS JOIN LATERAL (SELECT array_position(s.live, $6::timestamptz) AS at) p
   ),
   decided AS (
     SELECT f.*,
-      NOT $5::boolean AND ($6::timestamptz IS NULL OR f.at IS NOT NULL) AS failed,
-      f.failures + 1 >= $4::int AS opens
+      CASE WHEN $5::boolean THEN ${keptAfterSuccess('f.failure_seqs', '$7::bigint')}
+           WHEN f.failed THEN f.failure_seqs || (f.seq + 1)
+           ELSE f.failure_seqs END AS after
       FROM found f
   ),
   written AS (
     UPDATE particle_egress e SET
       call_buckets = d.buckets,
       in_flight_until = CASE WHEN d.at IS NULL THEN d.live ELSE d.live[:(d.at - 1)] || d.live[(d.at + 1):] END,
-      consecutive_failures = CASE WHEN $5::boolean THEN 0 ELSE d.failures + d.failed::int END,
+      seq = d.seq + d.failed::int,
+      failure_seqs = d.after,
       opened_at = CASE
-        WHEN $5::boolean THEN NULL
-        WHEN d.failed AND d.opens THEN $2::timestamptz
+        WHEN $5::boolean AND cardinality(d.after) < $4::int THEN NULL
+        WHEN d.failed AND cardinality(d.after) >= $4::int THEN $2::timestamptz
         ELSE d.opened_at END,
       retry_at = CASE
-        WHEN $5::boolean THEN NULL
-        WHEN d.failed AND d.opens THEN greatest(d.retry_at, ${reopenAt('(d.failures + 1)')})
+        WHEN $5::boolean AND cardinality(d.after) < $4::int THEN NULL
+        WHEN d.failed AND cardinality(d.after) >= $4::int
+          THEN greatest(d.retry_at, ${reopenAt('cardinality(d.after)')})
         ELSE d.retry_at END,
       updated_at = $2::timestamptz
       FROM decided d
@@ -179,13 +137,13 @@ WITH ${settled(true)},
 SELECT d.calls, w.open FROM decided d JOIN written w ON w.id = d.id${relaxed ? ' CROSS JOIN relaxed' : ''}`;
 }
 
-/** For ops: closes the breaker and zeroes the count; the budget and calls in flight stay (they were real). */
+/** For ops: closes the breaker and clears the count; the budget and calls in flight stay (they were real). */
 export const RESET = `
 WITH ${settled(true)},
   written AS (
     UPDATE particle_egress e SET
-      call_buckets = s.buckets, in_flight_until = s.live,
-      consecutive_failures = 0, opened_at = NULL, retry_at = NULL, updated_at = $2::timestamptz
+      call_buckets = s.buckets, in_flight_until = s.live, seq = s.seq,
+      failure_seqs = '{}', opened_at = NULL, retry_at = NULL, updated_at = $2::timestamptz
       FROM settled s
      WHERE e.id = s.id
     RETURNING e.id

@@ -8,7 +8,7 @@ import {
   EgressContext,
   ParticleEgressRepository,
 } from './particle-egress.repository.js';
-import { MAX_COUNTED_FAILURES } from './particle-egress.statements.js';
+import { MAX_COUNTED_FAILURES } from './particle-egress.settled.js';
 import { BreakerOpenError, BudgetExhaustedError, ParticleError } from './particle.errors.js';
 import { ParticleMetrics } from './particle.metrics.js';
 
@@ -24,7 +24,10 @@ import { ParticleMetrics } from './particle.metrics.js';
  * errors (Particle may have received and counted the request). Particle does not document which answers
  * its counter counts, so we count conservatively, including 403 mfa_required (an error status, even
  * though the password was right) and 429. A success resets the count, as "consecutive" implies
- * (whether Particle's counter really resets on success is UNCONFIRMED, §14).
+ * (whether Particle's counter really resets on success is UNCONFIRMED, §14), but only of the failures
+ * recorded before the success was admitted: Particle counts in the order calls arrive, and a failure
+ * answered after the success was sent may have arrived after it (design.md §9.4). So the broker's count
+ * is never below Particle's, whatever the order slow and fast answers come back in.
  *
  * How the breaker opens and closes again:
  * - it opens when consecutive failures reach PARTICLE_MAX_CONSECUTIVE_FAILURES (N), refusing every call
@@ -32,8 +35,9 @@ import { ParticleMetrics } from './particle.metrics.js';
  *   30 minutes;
  * - once the cooldown has passed, exactly one call (the half-open probe, across all replicas) goes
  *   through; `retry_at` moves to the end of the probe's time limit so others keep refusing meanwhile;
- * - it closes only on a success (the probe's, or that of a call admitted before it opened), or when ops
- *   call `reset()`. Time alone never closes it;
+ * - it closes only on a success that leaves fewer than N failures counted (the probe's, admitted after
+ *   every failure, clears them all; that of a call admitted before it opened clears only those before
+ *   it), or when ops call `reset()`. Time alone never closes it;
  * - hard rule: at 9 counted failures (one short of Particle's lockout) no probe goes out until 30
  *   minutes after the last failure, Particle's lockout length. That a 30-minute pause also resets
  *   Particle's counter is an assumption (UNCONFIRMED, §14): if it does not, that probe's failure would
@@ -54,9 +58,13 @@ export interface TokenEndpointState {
   retryAt: Date | null;
 }
 
-/** Proof of admission; hand it back to `recordOutcome` so the right in-flight lease is released. */
+/**
+ * Proof of admission; hand it back to `recordOutcome` so the right in-flight lease is released and a
+ * success clears only the failures recorded before it was admitted (`seq`).
+ */
 export interface EgressPermit {
   readonly leaseUntil: Date;
+  readonly seq: string;
   readonly probe: boolean;
 }
 
@@ -121,7 +129,7 @@ export class TokenEndpointGuard {
       budget: this.budget,
       leaseUntil,
       bucket: t - (t % BUCKET_MS),
-      succeeded: succeeded?.leaseUntil ?? null,
+      succeeded: succeeded ?? null,
     });
     this.observe(result);
     if (result.refusal) {
@@ -129,13 +137,13 @@ export class TokenEndpointGuard {
       this.metrics.observeRequest('token', refusal.kind);
       throw refusal;
     }
-    return { leaseUntil, probe: result.probe };
+    return { leaseUntil, seq: result.seq, probe: result.probe };
   }
 
-  /** Reports how an admitted call ended; `permit` is optional for callers that admitted one call only. */
-  async recordOutcome(success: boolean, permit?: EgressPermit): Promise<void> {
+  /** Reports how the call admitted with `permit` ended. */
+  async recordOutcome(success: boolean, permit: EgressPermit): Promise<void> {
     const now = this.clock.now();
-    this.observe(await this.repository.recordOutcome(this.context(now), success, permit?.leaseUntil ?? null));
+    this.observe(await this.repository.recordOutcome(this.context(now), success, permit));
   }
 
   /**

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dataSourceOptions } from '../../src/database/data-source.js';
 import {
   AdmitResult,
+  AdmittedCall,
   EgressContext,
   ParticleEgressRepository,
 } from '../../src/particle/particle-egress.repository.js';
@@ -38,13 +39,17 @@ const admit = (
   r: ParticleEgressRepository,
   budget: number,
   leaseUntil = LEASE_UNTIL,
-  succeeded: Date | null = null,
+  succeeded: AdmittedCall | null = null,
 ) => r.admit(context, { budget, leaseUntil, bucket: BUCKET, succeeded });
+const call = (admitted: AdmitResult, leaseUntil = LEASE_UNTIL): AdmittedCall => ({
+  leaseUntil,
+  seq: admitted.seq,
+});
 
 async function row(): Promise<{ calls: number; leases: number; failures: number; opened: boolean }> {
   const [r] = await db.query<{ calls: number; leases: number; failures: number; opened: boolean }>(
     `SELECT (SELECT coalesce(sum((v->>1)::int), 0)::int FROM jsonb_array_elements(call_buckets) v) AS calls,
-            cardinality(in_flight_until) AS leases, consecutive_failures AS failures,
+            cardinality(in_flight_until) AS leases, cardinality(failure_seqs) AS failures,
             opened_at IS NOT NULL AS opened
        FROM particle_egress`,
   );
@@ -79,7 +84,7 @@ describe(ParticleEgressRepository.name, () => {
       let mostOut = 0;
       let admitted = 0;
       const worker = async (r: ParticleEgressRepository): Promise<void> => {
-        let succeeded: Date | null = null;
+        let succeeded: AdmittedCall | null = null;
         for (;;) {
           const result = await admit(r, budget, LEASE_UNTIL, succeeded);
           succeeded = null;
@@ -89,8 +94,8 @@ describe(ParticleEgressRepository.name, () => {
           mostOut = Math.max(mostOut, ++out);
           await new Promise((resolve) => setImmediate(resolve));
           out--;
-          if (handOver) succeeded = LEASE_UNTIL;
-          else await r.recordOutcome(context, true, LEASE_UNTIL);
+          if (handOver) succeeded = call(result);
+          else await r.recordOutcome(context, true, call(result));
         }
       };
 
@@ -119,7 +124,9 @@ describe(ParticleEgressRepository.name, () => {
     expect(admissions.every((a) => a.refusal === null)).toBe(true);
 
     const after = await Promise.all(
-      replicas.flatMap((r) => Array.from({ length: 4 }, () => r.recordOutcome(context, false, LEASE_UNTIL))),
+      admissions.map((a, i) =>
+        (replicas[i < 4 ? 0 : 1] as ParticleEgressRepository).recordOutcome(context, false, call(a)),
+      ),
     );
 
     expect(await row()).toEqual({ calls: 8, leases: 0, failures: 8, opened: true });
@@ -133,42 +140,60 @@ describe(ParticleEgressRepository.name, () => {
   it('releases the one lease it is given when several share the same instant', async () => {
     const [a, b] = replicas as [ParticleEgressRepository, ParticleEgressRepository];
     await admit(a, 1000);
-    await admit(b, 1000);
+    const second = await admit(b, 1000);
     const other = new Date(LEASE_UNTIL.getTime() + 1);
     await admit(a, 1000, other);
 
-    await b.recordOutcome(context, true, LEASE_UNTIL);
+    await b.recordOutcome(context, true, call(second));
 
     const [r] = await db.query<{ leases: Date[] }>('SELECT in_flight_until AS leases FROM particle_egress');
     expect(r?.leases).toEqual([LEASE_UNTIL, other]);
   });
 
-  it('records a handed-over success before deciding: its lease goes, the count and the breaker reset', async () => {
+  const failOnce = async (r: ParticleEgressRepository, n: number): Promise<void> => {
+    const failing = new Date(LEASE_UNTIL.getTime() + 100 + n);
+    const admitted = await admit(r, 1000, failing);
+    expect(admitted.refusal).toBeNull();
+    await r.recordOutcome(context, false, call(admitted, failing));
+  };
+
+  it('records a handed-over success before deciding; failures recorded after its admission stay counted', async () => {
     const [a] = replicas as [ParticleEgressRepository];
     const next = new Date(LEASE_UNTIL.getTime() + 1);
-    await admit(a, 1000);
-    for (let i = 1; i <= THRESHOLD; i++) {
-      const failing = new Date(LEASE_UNTIL.getTime() + 1 + i);
-      expect((await admit(a, 1000, failing)).refusal).toBeNull();
-      await a.recordOutcome(context, false, failing);
-    }
+    const slow = await admit(a, 1000);
+    for (let i = 1; i <= THRESHOLD; i++) await failOnce(a, i);
     expect(await row()).toMatchObject({ leases: 1, failures: THRESHOLD, opened: true });
     expect((await admit(a, 1000, next)).refusal).toBe('cooldown');
 
-    // The call admitted before the breaker opened succeeded: handed over, it closes the breaker.
-    const result = await admit(a, 1000, next, LEASE_UNTIL);
+    // The call admitted before the breaker opened succeeded; every failure may have reached Particle
+    // after it did, so all stay counted and the breaker stays open. Its lease goes all the same.
+    const result = await admit(a, 1000, next, call(slow));
 
-    expect(result.refusal).toBeNull();
+    expect(result.refusal).toBe('cooldown');
     const [r] = await db.query<{ leases: Date[] }>('SELECT in_flight_until AS leases FROM particle_egress');
-    expect(r?.leases).toEqual([next]);
-    expect(await row()).toMatchObject({ failures: 0, opened: false });
+    expect(r?.leases).toEqual([]);
+    expect(await row()).toMatchObject({ failures: THRESHOLD, opened: true });
+  });
+
+  it('clears the failures recorded before a late success was admitted, and closes once below the threshold', async () => {
+    const [a, b] = replicas as [ParticleEgressRepository, ParticleEgressRepository];
+    await failOnce(a, 1);
+    await failOnce(b, 2);
+    const slow = await admit(a, 1000);
+    for (let i = 3; i <= THRESHOLD; i++) await failOnce(i % 2 ? a : b, i);
+    expect(await row()).toMatchObject({ leases: 1, failures: THRESHOLD, opened: true });
+
+    await b.recordOutcome(context, true, call(slow));
+
+    expect(await row()).toMatchObject({ leases: 0, failures: THRESHOLD - 2, opened: false });
+    expect((await admit(a, 1000, new Date(LEASE_UNTIL.getTime() + 1))).refusal).toBeNull();
   });
 
   it('records a handed-over success even when the admission is refused', async () => {
     const [a] = replicas as [ParticleEgressRepository];
-    await admit(a, 1);
+    const first = await admit(a, 1);
 
-    const result = await admit(a, 1, new Date(LEASE_UNTIL.getTime() + 1), LEASE_UNTIL);
+    const result = await admit(a, 1, new Date(LEASE_UNTIL.getTime() + 1), call(first));
 
     expect(result.refusal).toBe('budget');
     expect(await row()).toEqual({ calls: 1, leases: 0, failures: 0, opened: false });
@@ -176,15 +201,15 @@ describe(ParticleEgressRepository.name, () => {
 
   it('relaxes durability for a success record only: the pooled connection stays synchronous', async () => {
     const single = await pool(1);
-    await admit(single, 1000);
-    await admit(single, 1000);
+    const first = await admit(single, 1000);
+    const second = await admit(single, 1000);
     const source = sources.at(-1) as DataSource;
 
-    await single.recordOutcome(context, true, LEASE_UNTIL);
+    await single.recordOutcome(context, true, call(first));
     const afterSuccess = await source.query<{ s: string }[]>(
       `SELECT current_setting('synchronous_commit') AS s`,
     );
-    await single.recordOutcome(context, false, LEASE_UNTIL);
+    await single.recordOutcome(context, false, call(second));
     const afterFailure = await source.query<{ s: string }[]>(
       `SELECT current_setting('synchronous_commit') AS s`,
     );

@@ -367,7 +367,7 @@ describe(TokenEndpointGuard.name, () => {
     const egressRow = async () =>
       (
         await db.query<{ leases: number; failures: number }>(
-          'SELECT cardinality(in_flight_until) AS leases, consecutive_failures AS failures FROM particle_egress',
+          'SELECT cardinality(in_flight_until) AS leases, cardinality(failure_seqs) AS failures FROM particle_egress',
         )
       )[0];
     const laneMint = (r: Replica, lane: EgressLane) =>

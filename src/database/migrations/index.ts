@@ -5,6 +5,7 @@ import { Credentials1795469814599 } from './1795469814599-Credentials.js';
 import { CustomerTokens1795470139693 } from './1795470139693-CustomerTokens.js';
 import { ManagedClients1795472349303 } from './1795472349303-ManagedClients.js';
 import { EgressBuckets1795476014001 } from './1795476014001-EgressBuckets.js';
+import { EgressSequence1795478000000 } from './1795478000000-EgressSequence.js';
 
 /** Applied in this order; a new migration is appended here (no directory globbing, so dist and tests agree). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CustomerTokens1795470139693,
   ManagedClients1795472349303,
   EgressBuckets1795476014001,
+  EgressSequence1795478000000,
 ];
