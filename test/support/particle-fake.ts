@@ -253,6 +253,7 @@ export class ParticleFake {
 
     const reply = this.answer(call, fault?.kind === 'status' ? faultReply(fault) : undefined);
     record.status = reply.status;
+    if (fault?.kind === 'late_reply') await this.sleep(fault.ms);
     writeReply(res, reply);
   }
 

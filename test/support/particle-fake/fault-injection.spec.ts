@@ -91,6 +91,19 @@ describe(`${ParticleFake.name}: fault injection`, () => {
     expect(patient.json.client_id).toBe(PRODUCT.id);
   });
 
+  it('counts a late reply as it arrives, before calls that overtake its answer', async () => {
+    fx.fake.injectFault({ kind: 'late_reply', ms: 300 }, { path: '/oauth/token', times: 1 });
+
+    const late = postToken({ grant_type: 'client_credentials' }, PRODUCT);
+    while (fx.fake.tokenCalls() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const failed = await postToken({ grant_type: 'client_credentials' }, { ...PRODUCT, secret: 'wrong' });
+    const beforeLateAnswer = fx.fake.consecutiveFailures;
+
+    expect(failed.status).toBe(400);
+    expect((await late).status).toBe(200);
+    expect([beforeLateAnswer, fx.fake.consecutiveFailures]).toEqual([1, 1]);
+  });
+
   it('destroys the socket for a reset fault', async () => {
     fx.fake.injectFault({ kind: 'reset' }, { path: '/oauth/token', times: 1 });
 

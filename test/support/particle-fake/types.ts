@@ -24,6 +24,11 @@ export type Fault =
   /** Never answers until the client aborts or the fake closes. */
   | { kind: 'timeout' }
   | { kind: 'slow'; ms: number }
+  /**
+   * Answered, and counted by the lockout counter, as it arrives; the answer then takes `ms` to leave
+   * (slow on its way back), so calls sent meanwhile are counted after it.
+   */
+  | { kind: 'late_reply'; ms: number }
   /** Destroys the socket without an answer. */
   | { kind: 'reset' };
 
