@@ -172,8 +172,10 @@ export function toApiError(err: ParticleError): ApiError {
   const e = err as AnyParticleError;
   switch (e.kind) {
     case 'budget_exhausted':
+      // The egress-wide budget, not a tenant's share of it (design.md §6: `scope` tells callers which).
       return new ApiError('token_budget_exhausted', e.description, {
         retryAfterSeconds: e.retryAfterSeconds,
+        extras: { scope: 'global' },
       });
     case 'breaker_open':
     case 'rate_limited':

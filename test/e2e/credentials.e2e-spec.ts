@@ -302,7 +302,7 @@ describe('protecting the egress IP during onboarding', () => {
         ).toBe(201);
       const fourth = await api('POST', '/v1/tenants/acme/credentials', { key: TEST_ADMIN_KEY, body });
       expect(fourth.status).toBe(503);
-      expect(fourth.body).toMatchObject({ code: 'token_budget_exhausted' });
+      expect(fourth.body).toMatchObject({ code: 'token_budget_exhausted', scope: 'global' });
       expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(fake.tokenCalls()).toBe(3);
     } finally {

@@ -241,7 +241,7 @@ describe('token budget during issuance', () => {
         body: { min_ttl_seconds: 3500 },
       });
       expect(res.status).toBe(503);
-      expect(res.body).toMatchObject({ code: 'token_budget_exhausted' });
+      expect(res.body).toMatchObject({ code: 'token_budget_exhausted', scope: 'global' });
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(fake.tokenCalls()).toBe(1);
     } finally {
