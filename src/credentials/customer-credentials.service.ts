@@ -14,11 +14,21 @@ import { CredentialsRepository } from './credentials.repository.js';
 export class CustomerCredentials {
   constructor(private readonly credentials: CredentialsRepository) {}
 
-  async forCustomer(tenantId: string, customer: string): Promise<CredentialEntity> {
+  /**
+   * `mayCreate` false: the request could not be served by a mint, so a customer seen for the first time
+   * gets no row (it would hold no token, and count against the tenant's bound).
+   */
+  async forCustomer(tenantId: string, customer: string, mayCreate: boolean): Promise<CredentialEntity> {
     const all = await this.credentials.listForTenant(tenantId);
     const scope = `customer=${customer}`;
     const existing = all.find((c) => c.kind === 'client_credentials' && c.scope === scope);
     if (existing) return existing;
+    if (!mayCreate) {
+      throw new ApiError(
+        'credential_unavailable',
+        `No token for customer ${customer} yet, and a minted one could not meet min_ttl_seconds`,
+      );
+    }
     const base = chooseDefault(all.filter((c) => c.kind === 'client_credentials'));
     if (!base) {
       throw new ApiError(

@@ -20,6 +20,11 @@ import { CachedToken, TokenCache } from './token-cache.js';
 import { IssuedTokenView, IssueTokenBody } from './tokens.dto.js';
 
 const DEFAULT_MIN_TTL_SECONDS = 300;
+/**
+ * A minted token reaches the caller a little after Particle set its expiry (the call, the write, the
+ * answer), so a request needs this much headroom below TOKEN_TTL_SECONDS to be servable by a mint at all.
+ */
+export const MINT_MARGIN_SECONDS = 60;
 /** A cached entry is re-checked against the database at least this often, notifications or not. */
 const CACHE_TRUST_MS = 60_000;
 
@@ -111,7 +116,7 @@ export class TokenIssuerService {
     const generation = this.cache.generation(tenantId);
     const flight = (async () => {
       const credential = body.customer
-        ? await this.customers.forCustomer(tenantId, body.customer)
+        ? await this.customers.forCustomer(tenantId, body.customer, this.mintCanServe(minTtl))
         : await this.resolve(tenantId, body.credential_id);
       const stored = this.fromRow(credential);
       if (stored && this.lastsFor(stored, minTtl)) return stored;
@@ -181,12 +186,12 @@ export class TokenIssuerService {
         { extras: { credential_id: c.id } },
       );
     }
-    if (c.kind === 'client_credentials' && minTtl > this.config.tokenTtlSeconds) {
-      throw new ApiError(
-        'credential_unavailable',
-        `Tokens are minted for ${this.config.tokenTtlSeconds} s, less than min_ttl_seconds`,
-        { extras: { credential_id: c.id } },
-      );
+    // Refused before the lease and before Particle: a mint that cannot serve would only spend the budget
+    // every tenant shares (design.md §9.2), however often the caller repeats the request.
+    if (c.kind === 'client_credentials' && !this.mintCanServe(minTtl)) {
+      throw new ApiError('credential_unavailable', this.tooLongForMint(), {
+        extras: { credential_id: c.id },
+      });
     }
     const suffices = (row: CredentialEntity): boolean => {
       // A row that needs a person never suffices (and fromRow would throw while a lease is held).
@@ -203,6 +208,15 @@ export class TokenIssuerService {
       });
     }
     return token;
+  }
+
+  private mintCanServe(minTtl: number): boolean {
+    return minTtl <= this.config.tokenTtlSeconds - MINT_MARGIN_SECONDS;
+  }
+
+  private tooLongForMint(): string {
+    const ttl = this.config.tokenTtlSeconds;
+    return `Tokens are minted for ${ttl} s: min_ttl_seconds above ${ttl - MINT_MARGIN_SECONDS} cannot be met`;
   }
 
   private view(t: CachedToken): IssuedTokenView {
