@@ -4,13 +4,15 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
+import { knownProblem } from '../common/known-problem.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { BreakerOpenError, isParticleError } from '../particle/particle.errors.js';
 import { CredentialChangesListener } from './credential-changes.listener.js';
 import { CredentialEntity } from './credential.entity.js';
 import { CredentialMetrics } from './credential.metrics.js';
-import { CredentialRenewer, NotRenewableError } from './credential-renewer.service.js';
+import { UsableOAuthClient } from '../tenants/oauth-clients.service.js';
+import { CredentialRenewer, NotRenewableError, oauthClientInvalid } from './credential-renewer.service.js';
 import type { Lease } from './credential-writes.js';
 import { CredentialsRepository } from './credentials.repository.js';
 import { RenewalWaits } from './renewal-waits.js';
@@ -90,6 +92,9 @@ export class CredentialRenewalService implements OnApplicationShutdown {
     const started = process.hrtime.bigint();
     const deadline = this.clock.now().getTime() + CALLER_WAIT_MS;
     try {
+      // The client first: a refused client is for ops to fix, whatever the credential's backoff says.
+      const client = await this.renewer.clientForCaller(c);
+      this.refuseWhileBackingOff(c);
       for (;;) {
         const now = this.clock.now();
         const leased = await this.repository.acquireLease(
@@ -98,11 +103,13 @@ export class CredentialRenewalService implements OnApplicationShutdown {
           now,
           new Date(now.getTime() + this.leaseMs),
         );
-        if (leased) return await this.renewLeased(leased, suffices, deadline);
+        if (leased) return await this.renewLeased(leased, suffices, deadline, client);
         const current = await this.repository.findById(c.id);
         if (!current || current.status === 'revoked') throw ApiError.notFound(`Credential ${c.id}`);
         if (suffices(current) || current.status === 'needs_reauth')
           return { renewed: false, credential: current };
+        // The lease holder failed meanwhile: its backoff holds for every waiter too.
+        this.refuseWhileBackingOff(current);
         const left = deadline - this.clock.now().getTime();
         if (left <= 0) {
           throw new ApiError('upstream_unavailable', 'Another replica is still renewing this credential', {
@@ -116,10 +123,27 @@ export class CredentialRenewalService implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * A `failing` credential is not renewed by a caller before its `next_attempt_at` (design.md §9.3):
+   * whatever its callers do, a broken tenant costs Particle at most one failed call per backoff step,
+   * and the shared breaker never counts one tenant's retries.
+   */
+  private refuseWhileBackingOff(c: CredentialEntity): void {
+    if (c.status !== 'failing' || !c.nextAttemptAt) return;
+    const waitMs = c.nextAttemptAt.getTime() - this.clock.now().getTime();
+    if (waitMs <= 0) return;
+    throw new ApiError(
+      'upstream_unavailable',
+      `Credential ${c.id} is backing off after a failed renewal (${c.lastError ?? 'unknown error'})`,
+      { retryAfterSeconds: Math.ceil(waitMs / 1000), extras: { credential_id: c.id } },
+    );
+  }
+
   private async renewLeased(
     c: CredentialEntity,
     suffices: (c: CredentialEntity) => boolean,
     deadline: number,
+    client: UsableOAuthClient | undefined,
   ): Promise<CallerRenewal> {
     const lease: Lease = { owner: this.owner, version: c.version };
     if (suffices(c) || c.status === 'needs_reauth') {
@@ -128,7 +152,14 @@ export class CredentialRenewalService implements OnApplicationShutdown {
       return { renewed: false, credential: c };
     }
     try {
-      const { tokens, sealed } = await this.callParticle(c, lease, deadline);
+      // Read under the lease: another caller's failure may have started a backoff since the first look.
+      this.refuseWhileBackingOff(c);
+    } catch (err) {
+      await this.repository.releaseLease(c, lease, undefined, true);
+      throw err;
+    }
+    try {
+      const { tokens, sealed } = await this.callParticle(c, lease, deadline, client);
       if (!(await this.repository.saveRenewedIfLeased(c, lease, sealed))) {
         // Deleted meanwhile (the minted token then dies with Particle's TTL), or taken over after a stall.
         if (!(await this.repository.findById(c.id))) throw ApiError.notFound(`Credential ${c.id}`);
@@ -148,6 +179,16 @@ export class CredentialRenewalService implements OnApplicationShutdown {
           extras: { credential_id: c.id, reason: err.reason },
         });
       }
+      // failureFor has just marked the client: this caller learns what every later one will.
+      if (isParticleError(err) && err.kind === 'invalid_client') throw oauthClientInvalid(c);
+      const problem = knownProblem(err);
+      if (failure?.nextAttemptAt && problem?.code === 'upstream_unavailable') {
+        // The backoff step just written is when anyone may try again, so that is the Retry-After.
+        const waitMs = failure.nextAttemptAt.getTime() - this.clock.now().getTime();
+        throw new ApiError('upstream_unavailable', problem.detail, {
+          retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+        });
+      }
       throw err;
     }
   }
@@ -157,7 +198,12 @@ export class CredentialRenewalService implements OnApplicationShutdown {
    * probe is out (`breaker_open` with a second's Retry-After): such a refusal ends within a second, so a
    * caller tries again while its wait lasts instead of failing; it holds its lease, not a connection.
    */
-  private async callParticle(c: CredentialEntity, lease: Lease, deadline: number) {
+  private async callParticle(
+    c: CredentialEntity,
+    lease: Lease,
+    deadline: number,
+    client: UsableOAuthClient | undefined,
+  ) {
     for (;;) {
       if (!(await this.leaseOutlivesCall(c, lease))) {
         throw new ApiError('upstream_unavailable', 'The renewal lost its lease; try again', {
@@ -165,7 +211,7 @@ export class CredentialRenewalService implements OnApplicationShutdown {
         });
       }
       try {
-        return await this.renewer.renew(c);
+        return await this.renewer.renew(c, client ? { client: Promise.resolve(client) } : undefined);
       } catch (err) {
         const waitMs = 200 + Math.random() * 300;
         if (!isBriefRefusal(err) || this.clock.now().getTime() + waitMs >= deadline) throw err;

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -27,9 +28,12 @@ export class NotRenewableError extends Error {
   }
 }
 
-/** What a sweep lane brings to a renewal: its egress lane, and the OAuth client read it started early. */
+/**
+ * What a sweep lane brings to a renewal: its egress lane, and the OAuth client read it started early. A
+ * caller brings only the client it has already checked (`clientForCaller`).
+ */
 export interface RenewalLane {
-  permits: EgressPermits;
+  permits?: EgressPermits;
   client: Promise<UsableOAuthClient> | undefined;
 }
 
@@ -64,6 +68,19 @@ export class CredentialRenewer {
     // Awaited by `renew`, which handles its error; until then it must not count as unhandled.
     read.catch(() => undefined);
     return read;
+  }
+
+  /**
+   * The client a caller's renewal of `c` would use, refused while ops must act on it first: one marked
+   * `invalid` (Particle refused it; every call with it until a rotation would be another failure on the
+   * shared IP, design.md §9.3). Undefined when `c` renews without a client (it cannot be renewed at all).
+   * The sweep does not come here: it looks at a failing credential only when its backoff step is due.
+   */
+  async clientForCaller(c: CredentialEntity): Promise<UsableOAuthClient | undefined> {
+    if (!canRenew(c.kind) || !c.oauthClientId) return undefined;
+    const client = await this.oauthClients.usableBy(c.tenantId, c.oauthClientId);
+    if (client.status === 'invalid') throw oauthClientInvalid(c);
+    return client;
   }
 
   /** `lane`: a caller renewing one credential after another (a sweep lane), see `RenewalLane`. */
@@ -172,4 +189,13 @@ export class CredentialRenewer {
     }
     return { status: 'needs_reauth', lastError: `${e.kind}: ${e.description}`, nextAttemptAt: null };
   }
+}
+
+/** Ops must rotate or re-register the client: no renewal through it is tried meanwhile. */
+export function oauthClientInvalid(c: CredentialEntity): ApiError {
+  return new ApiError(
+    'credential_unavailable',
+    `OAuth client ${c.oauthClientId ?? ''} was refused by Particle (invalid_client): rotate or re-register it`,
+    { extras: { credential_id: c.id, reason: 'oauth_client_invalid' } },
+  );
 }

@@ -106,7 +106,8 @@ describe('OAuth client secret rotation', () => {
     fake.removeClient('acme-prod-2');
     const oldBefore = fake.secretUses('acme-prod', PRODUCT_SECRET);
     const failed = await mint(); // an hour later: the 60 s grace is long gone
-    expect(failed.status).toBe(502);
+    expect(failed.status).toBe(409);
+    expect(failed.body).toMatchObject({ code: 'credential_unavailable', reason: 'oauth_client_invalid' });
     expect(fake.secretUses('acme-prod', PRODUCT_SECRET)).toBe(oldBefore);
   });
 

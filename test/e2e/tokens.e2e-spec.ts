@@ -156,6 +156,9 @@ describe('token issuance', () => {
     );
     expect(row).toMatchObject({ status: 'failing', failure_count: 1 });
     fake.clearFaults();
+    const backingOff = await api('POST', '/v1/tenants/acme/tokens', { key: serviceKey, body: {} });
+    expect(backingOff.status).toBe(503);
+    clock.advance(40_000); // past the first backoff step (30 s ± 20 %)
     const recovered = await api('POST', '/v1/tenants/acme/tokens', { key: serviceKey, body: {} });
     expect(recovered.status).toBe(200);
     const [after] = await t.db.query<{ status: string }>('SELECT status FROM credentials WHERE id = $1', [
