@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { ApiKeyEntity, ApiKeyRole } from './api-key.entity.js';
 
 export interface NewApiKey {
@@ -76,6 +76,28 @@ export class ApiKeysRepository {
       await em.update(ApiKeyEntity, { id: old.id }, { expiresAt: until });
       return successor;
     });
+  }
+
+  /**
+   * Inside a tenant's deletion: the tenant leaves every key's list, and a non-admin key left with none
+   * expires now (disabled: it authenticates no more). Admin keys act for every tenant whatever their list
+   * says, so an empty list takes nothing from them. Returns the hashes of the keys it changed.
+   */
+  async removeTenantFromAll(em: EntityManager, tenantId: string, now: Date): Promise<Buffer[]> {
+    // Wrapped in a SELECT: TypeORM answers a bare UPDATE ... RETURNING with [rows, count], not rows.
+    const rows = await em.query<{ key_hash: Buffer }[]>(
+      `WITH changed AS (
+         UPDATE api_keys
+            SET tenants = array_remove(tenants, $1),
+                expires_at = CASE WHEN role <> 'admin' AND cardinality(array_remove(tenants, $1)) = 0
+                                  THEN LEAST(COALESCE(expires_at, $2::timestamptz), $2::timestamptz)
+                                  ELSE expires_at END
+          WHERE $1 = ANY(tenants)
+          RETURNING key_hash)
+       SELECT key_hash FROM changed`,
+      [tenantId, now.toISOString()],
+    );
+    return rows.map((r) => r.key_hash);
   }
 
   async deleteById(id: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
@@ -153,6 +154,22 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     if (!found || !(await this.repository.deleteById(id))) throw ApiError.notFound(`API key ${id}`);
     this.cache.delete(found.keyHash.toString('base64'));
     this.lastUsed.delete(id);
+  }
+
+  /**
+   * Part of a tenant's deletion (`em`: its transaction): no key reaches the tenant any more, nor one
+   * later created with the same id. Returns what `forgetCached` must drop once that transaction commits.
+   */
+  removeTenantFromKeys(em: EntityManager, tenantId: string): Promise<Buffer[]> {
+    return this.repository.removeTenantFromAll(em, tenantId, this.clock.now());
+  }
+
+  /**
+   * After a commit that changed these keys: this replica looks them up again at once; other replicas
+   * within API_KEY_CACHE_TTL_MS. Dropped only after the commit, or a lookup could cache the old row.
+   */
+  forgetCached(keyHashes: readonly Buffer[]): void {
+    for (const hash of keyHashes) this.cache.delete(hash.toString('base64'));
   }
 
   async flushLastUsed(): Promise<void> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { AuthModule } from '../auth/auth.module.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { CryptoModule } from '../crypto/crypto.module.js';
 import { ParticleModule } from '../particle/particle.module.js';
@@ -11,10 +12,10 @@ import { TenantsModule } from './tenants.module.js';
 
 /**
  * The tenant and OAuth-client endpoints, and the use cases that reach into credentials: a tenant's
- * detail and deletion, and rotations (which verify at Particle and call the client's credentials up).
+ * detail and deletion (which also takes the tenant off API keys), and rotations (which verify at Particle and call the client's credentials up).
  */
 @Module({
-  imports: [TenantsModule, CredentialsModule, ParticleModule, CryptoModule, AuditModule],
+  imports: [TenantsModule, CredentialsModule, ParticleModule, CryptoModule, AuditModule, AuthModule],
   controllers: [TenantsController, OAuthClientsController],
   providers: [TenantLifecycleService, OAuthClientRotationService],
   exports: [OAuthClientRotationService],

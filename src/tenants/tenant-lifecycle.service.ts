@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ApiKeysService } from '../auth/api-keys.service.js';
 import { ApiError } from '../common/api-error.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import { TenantDetailView } from './tenants.dto.js';
@@ -10,6 +11,7 @@ export class TenantLifecycleService {
   constructor(
     private readonly tenants: TenantsService,
     private readonly credentials: CredentialsService,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   async get(id: string): Promise<TenantDetailView> {
@@ -29,12 +31,25 @@ export class TenantLifecycleService {
 
   /**
    * Revokes the tenant's tokens at Particle where possible and erases its credentials, then removes the
-   * tenant and, by cascade, its OAuth clients and their sealed secrets.
+   * tenant and, by cascade, its OAuth clients and their sealed secrets. In the same transaction the
+   * tenant leaves every API key's list (design.md §9.8): a tenant created later with the same id is a
+   * new customer, and keys made for the old one must not reach it.
    */
-  async delete(id: string): Promise<{ credentials_erased: number; revocation_failures: number }> {
+  async delete(
+    id: string,
+  ): Promise<{ credentials_erased: number; revocation_failures: number; keys_changed: number }> {
     await this.tenants.requireExists(id);
     const { erased, revocationFailures } = await this.credentials.revokeAndEraseAllForTenant(id);
-    if (!(await this.tenants.deleteRow(id))) throw ApiError.notFound(`Tenant ${id}`);
-    return { credentials_erased: erased, revocation_failures: revocationFailures };
+    let changedKeys: Buffer[] = [];
+    const deleted = await this.tenants.deleteRow(id, async (em) => {
+      changedKeys = await this.apiKeys.removeTenantFromKeys(em, id);
+    });
+    if (!deleted) throw ApiError.notFound(`Tenant ${id}`);
+    this.apiKeys.forgetCached(changedKeys);
+    return {
+      credentials_erased: erased,
+      revocation_failures: revocationFailures,
+      keys_changed: changedKeys.length,
+    };
   }
 }

@@ -55,7 +55,9 @@ export class TenantsController {
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted, with its OAuth clients and secrets' })
   @Audited('tenant.delete', { ...byId, details: (c) => ({ ...c.result }) })
-  delete(@Param('id') id: string): Promise<{ credentials_erased: number; revocation_failures: number }> {
+  delete(
+    @Param('id') id: string,
+  ): Promise<{ credentials_erased: number; revocation_failures: number; keys_changed: number }> {
     // 204 sends no body; the counts only feed the audit row.
     return this.lifecycle.delete(id);
   }

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, MoreThan, Repository } from 'typeorm';
+import { DataSource, EntityManager, MoreThan, Repository } from 'typeorm';
 import { TenantEntity } from './tenant.entity.js';
 
 @Injectable()
 export class TenantsRepository {
   private readonly repo: Repository<TenantEntity>;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.repo = dataSource.getRepository(TenantEntity);
   }
 
@@ -41,9 +41,16 @@ export class TenantsRepository {
     });
   }
 
-  /** Its OAuth clients and their secrets go with it (ON DELETE CASCADE). */
-  async deleteById(id: string): Promise<boolean> {
-    const result = await this.repo.delete({ id });
-    return (result.affected ?? 0) > 0;
+  /**
+   * Its OAuth clients and their secrets go with it (ON DELETE CASCADE); `also` runs in the same
+   * transaction (what other tables must forget of the tenant), so neither change commits without the other.
+   */
+  async deleteById(id: string, also: (em: EntityManager) => Promise<void>): Promise<boolean> {
+    return this.dataSource.transaction(async (em) => {
+      const result = await em.delete(TenantEntity, { id });
+      if ((result.affected ?? 0) === 0) return false;
+      await also(em);
+      return true;
+    });
   }
 }

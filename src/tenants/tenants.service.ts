@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { ApiError } from '../common/api-error.js';
 import { TenantEntity } from './tenant.entity.js';
 import { TenantsRepository } from './tenants.repository.js';
@@ -38,8 +39,11 @@ export class TenantsService {
     return tenant ? toView(tenant) : undefined;
   }
 
-  /** The tenant row goes, and with it (by cascade) its OAuth clients and their sealed secrets. */
-  async deleteRow(id: string): Promise<boolean> {
-    return this.tenants.deleteById(id);
+  /**
+   * The tenant row goes, and with it (by cascade) its OAuth clients and their sealed secrets; `also`
+   * commits with it.
+   */
+  async deleteRow(id: string, also: (em: EntityManager) => Promise<void>): Promise<boolean> {
+    return this.tenants.deleteById(id, also);
   }
 }
