@@ -96,6 +96,14 @@ describe(loadConfig.name, () => {
     expect(problemsOf({ BROKER_REENCRYPT: 'later' })).toEqual([expect.stringMatching(/^BROKER_REENCRYPT/)]);
   });
 
+  it('bounds customer credentials per tenant at 1000 unless told, and refuses a bound that is not a count', () => {
+    expect(loadConfig({}).customerCredentialsPerTenant).toBe(1000);
+    expect(loadConfig({ CUSTOMER_CREDENTIALS_PER_TENANT: '5' }).customerCredentialsPerTenant).toBe(5);
+    expect(problemsOf({ CUSTOMER_CREDENTIALS_PER_TENANT: '-1' })).toEqual([
+      expect.stringMatching(/^CUSTOMER_CREDENTIALS_PER_TENANT/),
+    ]);
+  });
+
   it('returns a frozen object', () => {
     const c = loadConfig({});
     expect(Object.isFrozen(c)).toBe(true);

@@ -90,6 +90,8 @@ const envSchema = z.object({
   REFRESH_CRON: cron.default('*/30 * * * * *'),
   REFRESH_LEAD_SECONDS: intIn(30, 86_400).default(900),
   REFRESH_CONCURRENCY: intIn(1, 256).default(8),
+  // Each customer row is minted on demand: the bound keeps one tenant from filling the table (design.md §9.7).
+  CUSTOMER_CREDENTIALS_PER_TENANT: intIn(0, 10_000_000).default(1000),
   // Per API key and replica; 0 turns the limit off.
   RATE_LIMIT_PER_MINUTE: intIn(0, 1_000_000_000).default(30_000),
 });
@@ -125,6 +127,8 @@ export interface AppConfig {
   };
   /** Requests one API key may make per minute on one replica; 0: unlimited. */
   readonly rateLimitPerMinute: number;
+  /** Customer-scoped credential rows one tenant may hold; a new customer beyond it is refused. */
+  readonly customerCredentialsPerTenant: number;
 }
 
 export class ConfigError extends Error {
@@ -181,5 +185,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       concurrency: e.REFRESH_CONCURRENCY,
     },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    customerCredentialsPerTenant: e.CUSTOMER_CREDENTIALS_PER_TENANT,
   });
 }

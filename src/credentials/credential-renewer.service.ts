@@ -79,6 +79,9 @@ export class CredentialRenewer {
   async clientForCaller(c: CredentialEntity): Promise<UsableOAuthClient | undefined> {
     if (!canRenew(c.kind) || !c.oauthClientId) return undefined;
     const client = await this.oauthClients.usableBy(c.tenantId, c.oauthClientId);
+    if (c.kind === 'client_credentials' && client.tenantId === null) {
+      throw ApiError.conflict(`Credential ${c.id}: ${SHARED_CLIENT_MINTS_NOTHING}`);
+    }
     if (client.status === 'invalid') throw oauthClientInvalid(c);
     return client;
   }
@@ -88,6 +91,9 @@ export class CredentialRenewer {
     if (!canRenew(c.kind) || !c.oauthClientId)
       throw new NotRenewableError(`${c.kind} credentials cannot be renewed`);
     const client = await (lane?.client ?? this.oauthClients.usableBy(c.tenantId, c.oauthClientId));
+    // A person (ops) must give the tenant its own product client: the sweep never mints through a shared one.
+    if (c.kind === 'client_credentials' && client.tenantId === null)
+      throw new NotRenewableError(SHARED_CLIENT_MINTS_NOTHING);
     const permits = lane?.permits;
     let tokens: TokenSet;
     let used = client.credentials;
@@ -190,6 +196,13 @@ export class CredentialRenewer {
     return { status: 'needs_reauth', lastError: `${e.kind}: ${e.description}`, nextAttemptAt: null };
   }
 }
+
+/**
+ * A shared OAuth client (tenant_id null) serves the connect flow and password logins of any tenant; a
+ * product's client_credentials client belongs to one tenant (design.md §9.7).
+ */
+export const SHARED_CLIENT_MINTS_NOTHING =
+  'a shared OAuth client (tenant_id null) cannot mint client_credentials tokens: use the tenant’s own product client';
 
 /** Ops must rotate or re-register the client: no renewal through it is tried meanwhile. */
 export function oauthClientInvalid(c: CredentialEntity): ApiError {

@@ -10,6 +10,7 @@ import { CredentialRenewalService } from './credential-renewal.service.js';
 import { CredentialRenewalStep } from './credential-renewal.step.js';
 import { CredentialRenewer } from './credential-renewer.service.js';
 import { CredentialsController } from './credentials.controller.js';
+import { CredentialCountsRepository } from './credential-counts.repository.js';
 import { CredentialsRepository } from './credentials.repository.js';
 import { CredentialsService } from './credentials.service.js';
 import { CustomerCredentials } from './customer-credentials.service.js';
@@ -24,6 +25,7 @@ import { CustomerCredentials } from './customer-credentials.service.js';
   controllers: [CredentialsController],
   providers: [
     CredentialsRepository,
+    CredentialCountsRepository,
     CredentialsService,
     CredentialRenewer,
     CredentialRenewalService,

@@ -46,15 +46,50 @@ export class CredentialsRepository {
   /**
    * The tenant's credential for one customer, created without a token when missing (the first caller's
    * renewal then mints it under its lease). The unique index makes concurrent creators share one row.
+   * A new row is added only while the tenant holds fewer than `limit` customer rows: creators of one
+   * tenant take turns on a transaction-scoped advisory lock, so replicas together cannot pass the bound.
+   * Null when the bound refused it.
    */
   async ensureCustomerCredential(
     base: CredentialEntity,
     scope: string,
     id: string,
-  ): Promise<CredentialEntity> {
-    await this.repo
+    limit: number,
+  ): Promise<CredentialEntity | null> {
+    return this.dataSource.transaction(async (em) => {
+      await em.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [CUSTOMER_LOCK_SPACE, base.tenantId]);
+      const existing = await this.findCustomer(em, base, scope);
+      if (existing) return existing;
+      const [{ n }] = await em.query<[{ n: string }]>(
+        `SELECT count(*) AS n FROM credentials
+          WHERE tenant_id = $1 AND kind = 'client_credentials' AND scope LIKE 'customer=%'`,
+        [base.tenantId],
+      );
+      if (Number(n) >= limit) return null;
+      await this.insertCustomer(em, base, scope, id);
+      return this.findCustomer(em, base, scope);
+    });
+  }
+
+  private findCustomer(em: EntityManager, base: CredentialEntity, scope: string) {
+    return em.findOneBy(CredentialEntity, {
+      tenantId: base.tenantId,
+      oauthClientId: base.oauthClientId ?? '',
+      kind: 'client_credentials',
+      scope,
+    });
+  }
+
+  private async insertCustomer(
+    em: EntityManager,
+    base: CredentialEntity,
+    scope: string,
+    id: string,
+  ): Promise<void> {
+    await em
       .createQueryBuilder()
       .insert()
+      .into(CredentialEntity)
       .values({
         id,
         tenantId: base.tenantId,
@@ -69,12 +104,6 @@ export class CredentialsRepository {
       })
       .orIgnore()
       .execute();
-    return this.repo.findOneByOrFail({
-      tenantId: base.tenantId,
-      oauthClientId: base.oauthClientId ?? '',
-      kind: 'client_credentials',
-      scope,
-    });
   }
 
   findById(id: string): Promise<CredentialEntity | null> {
@@ -204,33 +233,6 @@ export class CredentialsRepository {
     return result.affected ?? 0;
   }
 
-  async countByStatus(): Promise<{ status: string; n: number }[]> {
-    const rows = await this.dataSource.query<{ status: string; n: string }[]>(
-      'SELECT status, count(*) AS n FROM credentials GROUP BY status',
-    );
-    return rows.map((r) => ({ status: r.status, n: Number(r.n) }));
-  }
-
-  /** Seconds the most overdue credential has been waiting (0 when none is due). */
-  async oldestOverdueSeconds(now: Date): Promise<number> {
-    const rows = await this.dataSource.query<{ s: string | null }[]>(
-      `SELECT EXTRACT(EPOCH FROM ($1::timestamptz - min(next_attempt_at))) AS s
-         FROM credentials WHERE next_attempt_at <= $1 AND status <> 'revoked'`,
-      [now.toISOString()],
-    );
-    return Math.max(0, Number(rows[0]?.s ?? 0));
-  }
-
-  /** Renewable credentials the scheduler keeps fresh, to compare the mint rate they need with the budget. */
-  async countScheduledRenewable(): Promise<number> {
-    const rows = await this.dataSource.query<{ n: string }[]>(
-      `SELECT count(*) AS n FROM credentials
-        WHERE kind IN ('client_credentials', 'authorization_code') AND next_attempt_at IS NOT NULL
-          AND status NOT IN ('revoked', 'needs_reauth')`,
-    );
-    return Number(rows[0]?.n ?? 0);
-  }
-
   /**
    * Takes the lease of the rows `where` picks, then reads back only rows still under it: were this replica frozen between taking a lease and reading the
    * rows, others may have taken them over and renewed them, and a row read without its lease would look
@@ -297,6 +299,9 @@ export class CredentialsRepository {
     return rows.length > 0;
   }
 }
+
+/** First key of the advisory locks that serialise creators of one tenant's customer rows. */
+const CUSTOMER_LOCK_SPACE = 7_301;
 
 /** Delivered at commit to every replica's listener, which evicts the tenant's cached tokens. */
 async function notifyChanged(em: EntityManager, tenantId: string): Promise<void> {

@@ -13,6 +13,7 @@ import { nextAttemptAfterIssue, REFRESH_TOKEN_LIFETIME_MS } from './renewal-poli
 import { CredentialEntity, CredentialKind } from './credential.entity.js';
 import { credentialLocation } from './credential-seal.js';
 import { TenantsService } from '../tenants/tenants.service.js';
+import { CredentialCountsRepository } from './credential-counts.repository.js';
 import { CredentialsRepository } from './credentials.repository.js';
 import { CredentialView } from './credentials.dto.js';
 
@@ -50,6 +51,7 @@ export class CredentialsService {
 
   constructor(
     private readonly credentials: CredentialsRepository,
+    private readonly counts: CredentialCountsRepository,
     private readonly box: SecretBox,
     private readonly particle: ParticleClient,
     private readonly clock: Clock,
@@ -141,15 +143,15 @@ export class CredentialsService {
   }
 
   countByStatus(): Promise<{ status: string; n: number }[]> {
-    return this.credentials.countByStatus();
+    return this.counts.countByStatus();
   }
 
   oldestOverdueSeconds(now: Date): Promise<number> {
-    return this.credentials.oldestOverdueSeconds(now);
+    return this.counts.oldestOverdueSeconds(now);
   }
 
   countScheduledRenewable(): Promise<number> {
-    return this.credentials.countScheduledRenewable();
+    return this.counts.countScheduledRenewable();
   }
 
   /**

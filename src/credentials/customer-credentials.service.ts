@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../common/api-error.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { chooseDefault } from './credential-choice.js';
 import { CredentialEntity } from './credential.entity.js';
 import { CredentialsRepository } from './credentials.repository.js';
@@ -12,7 +14,10 @@ import { CredentialsRepository } from './credentials.repository.js';
  */
 @Injectable()
 export class CustomerCredentials {
-  constructor(private readonly credentials: CredentialsRepository) {}
+  constructor(
+    private readonly credentials: CredentialsRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /**
    * `mayCreate` false: the request could not be served by a mint, so a customer seen for the first time
@@ -36,6 +41,13 @@ export class CustomerCredentials {
         `Tenant ${tenantId} has no client_credentials credential for customer tokens`,
       );
     }
-    return this.credentials.ensureCustomerCredential(base, scope, randomUUID());
+    const limit = this.config.customerCredentialsPerTenant;
+    const created = await this.credentials.ensureCustomerCredential(base, scope, randomUUID(), limit);
+    if (!created) {
+      throw ApiError.conflict(
+        `Tenant ${tenantId} already holds ${limit} customer credentials (CUSTOMER_CREDENTIALS_PER_TENANT)`,
+      );
+    }
+    return created;
   }
 }

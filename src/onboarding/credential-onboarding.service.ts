@@ -17,6 +17,7 @@ import {
   MfaRequiredView,
 } from '../credentials/credentials.dto.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
+import { SHARED_CLIENT_MINTS_NOTHING } from '../credentials/credential-renewer.service.js';
 import { MfaChallengesRepository } from './mfa-challenges.repository.js';
 import { onboardingError } from './onboarding-errors.js';
 
@@ -67,6 +68,8 @@ export class CredentialOnboardingService {
     scope?: string,
   ): Promise<CredentialView> {
     const client = await this.oauthClients.usableBy(tenantId, oauthClientId);
+    if (client.tenantId === null)
+      throw ApiError.conflict(`OAuth client ${client.id}: ${SHARED_CLIENT_MINTS_NOTHING}`);
     let tokens;
     try {
       tokens = await this.particle.token(client.credentials, {
