@@ -202,6 +202,9 @@ describe(TokenEndpointGuard.name, () => {
       expect(refusedThere).toBeInstanceOf(BreakerOpenError);
       expect(fake.tokenCalls()).toBe(3);
       expect(await a.guard.state()).toEqual({
+        budget: 80,
+        budgetUsed: 3,
+        budgetRetryAt: null,
         budgetRemaining: 77,
         consecutiveFailures: 3,
         breaker: 'open',
