@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { AuditEventEntity, AuditOutcome } from './audit-event.entity.js';
 
 export interface NewAuditEvent {
@@ -33,10 +33,11 @@ export class AuditRepository {
   /**
    * One INSERT for a whole batch (the unit of the audit group commit). The batch goes in as one JSON
    * document (one native JSON.stringify, where eight text arrays cost pg's per-element escaping in
-   * JavaScript on the hot path), so the statement has one parameter however large the batch is.
+   * JavaScript on the hot path), so the statement has one parameter however large the batch is. With
+   * `em`, inside that transaction (an admin action's change, committed with its row).
    */
-  async appendBatch(events: NewAuditEvent[]): Promise<void> {
-    await this.dataSource.query(
+  async appendBatch(events: NewAuditEvent[], em?: EntityManager): Promise<void> {
+    await (em ?? this.dataSource).query(
       `INSERT INTO audit_events (at, actor, action, tenant_id, target, outcome, request_id, details)
        SELECT to_timestamp(at_ms / 1000.0), actor, action, tenant_id, target, outcome, request_id, details
        FROM jsonb_to_recordset($1::jsonb) AS e(at_ms bigint, actor text, action text, tenant_id text,

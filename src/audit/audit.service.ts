@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { redactDeep } from '../logging/redaction.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -48,7 +49,24 @@ export class AuditService {
   ) {}
 
   record(r: AuditRecord): Promise<void> {
-    const event: NewAuditEvent = {
+    const event = this.eventOf(r);
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      if (this.inFlight < MAX_IN_FLIGHT) void this.flush();
+    });
+  }
+
+  /**
+   * Appends one row inside the caller's transaction (`em`), outside the group commit: an admin action's
+   * change and its row must commit or roll back together (design.md §5.10), and admin actions are rare.
+   */
+  async appendInTransaction(em: EntityManager, r: AuditRecord): Promise<void> {
+    await this.repository.appendBatch([this.eventOf(r)], em);
+    this.countAppendedElsewhere(1);
+  }
+
+  private eventOf(r: AuditRecord): NewAuditEvent {
+    return {
       actor: r.actor,
       action: r.action,
       outcome: r.outcome,
@@ -59,10 +77,6 @@ export class AuditService {
       details: (r.details ? redactDeep(r.details) : {}) as Record<string, unknown>,
       at: this.clock.now(),
     };
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ event, resolve, reject });
-      if (this.inFlight < MAX_IN_FLIGHT) void this.flush();
-    });
   }
 
   /** Counts rows another statement appended with its own write (a renewal's), so the metrics stay whole. */

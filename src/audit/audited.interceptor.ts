@@ -1,6 +1,7 @@
 import {
   applyDecorators,
   CallHandler,
+  createParamDecorator,
   ExecutionContext,
   Injectable,
   NestInterceptor,
@@ -13,64 +14,36 @@ import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import { ApiError } from '../common/api-error.js';
 import { knownProblem } from '../common/known-problem.js';
 import type { AuditOutcome } from './audit-event.entity.js';
-import { AuditRecord, AuditService } from './audit.service.js';
+import { auditRecordFor, AuditedMeta, AuditedOptions } from './audit-record.js';
+import { AuditService } from './audit.service.js';
+import { SuccessAudit } from './success-audit.js';
 
-export interface AuditContext {
-  params: Record<string, string | undefined>;
-  body: Record<string, unknown>;
-  result: Record<string, unknown> | undefined;
-}
-
-export interface AuditedOptions {
-  tenant?: (c: AuditContext) => string | null | undefined;
-  target?: (c: AuditContext) => string | null | undefined;
-  /** Only non-secret facts: ids, kinds, counts. */
-  details?: (c: AuditContext) => Record<string, unknown>;
-}
+export type { AuditContext, AuditedOptions } from './audit-record.js';
 
 const AUDITED = 'audit:action';
 
 /**
- * Marks an admin endpoint: its outcome (success or failure) is audited before the response leaves. The
+ * Marks an admin endpoint: its outcome (success or failure) is audited before the response leaves. A
+ * handler that takes `@InTransactionAudit()` hands it to the service, whose final write appends the success
+ * row in its own transaction (design.md §5.10); for any other, the interceptor writes it after the handler. The
  * handler binds the interceptor itself: a global interceptor would put every route, the token endpoint
  * too, through Nest's rxjs chain (about a fifth of that endpoint's CPU, bench/README.md).
  */
 export const Audited = (action: string, options: AuditedOptions = {}): MethodDecorator =>
   applyDecorators(SetMetadata(AUDITED, { action, options }), UseInterceptors(AuditedInterceptor));
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+/** Each request's SuccessAudit, for `@InTransactionAudit()`; keyed by the request, gone with it. */
+const successAudits = new WeakMap<object, SuccessAudit>();
 
-interface AuditedMeta {
-  action: string;
-  options: AuditedOptions;
-}
+/** The handler's SuccessAudit (see `@Audited`), to pass to the service that makes the change. */
+export const InTransactionAudit = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): SuccessAudit | undefined =>
+    successAudits.get(context.switchToHttp().getRequest<object>()),
+);
 
 /** The `@Audited` metadata of a handler, so the CLI audits a call exactly as the endpoint does. */
 export function auditedMetaOf(handler: object): AuditedMeta | undefined {
   return Reflect.getMetadata(AUDITED, handler) as AuditedMeta | undefined;
-}
-
-/** One audit row for a call of an `@Audited` handler, from the API or the CLI alike. */
-export function auditRecordFor(
-  meta: AuditedMeta,
-  c: AuditContext,
-  call: { actor: string; requestId: string | null; outcome: AuditOutcome; error?: ApiError | undefined },
-): AuditRecord {
-  const { options } = meta;
-  return {
-    actor: call.actor,
-    action: meta.action,
-    outcome: call.outcome,
-    requestId: call.requestId,
-    tenantId: options.tenant
-      ? options.tenant(c)
-      : (str(c.result?.tenant_id) ?? str(c.body.tenant_id) ?? null),
-    target: options.target ? options.target(c) : (str(c.result?.id) ?? c.params.id ?? null),
-    details: {
-      ...(options.details ? options.details(c) : {}),
-      ...(call.error ? { error: call.error.code } : {}),
-    },
-  };
 }
 
 @Injectable()
@@ -88,17 +61,16 @@ export class AuditedInterceptor implements NestInterceptor {
       params: (request.params ?? {}) as Record<string, string | undefined>,
       body: (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>,
     };
+    const call = { actor: request.principal?.keyId ?? 'anonymous', requestId: request.id };
+    const success = new SuccessAudit(this.audit, meta, base, call);
+    successAudits.set(request, success);
     const write = (result: Record<string, unknown> | undefined, outcome: AuditOutcome, error?: ApiError) =>
-      this.audit.record(
-        auditRecordFor(
-          meta,
-          { ...base, result },
-          { actor: request.principal?.keyId ?? 'anonymous', requestId: request.id, outcome, error },
-        ),
-      );
+      this.audit.record(auditRecordFor(meta, { ...base, result }, { ...call, outcome, error }));
     return next.handle().pipe(
       mergeMap((result: unknown) =>
-        from(write(result as Record<string, unknown> | undefined, 'success').then(() => result)),
+        success.appended
+          ? [result]
+          : from(write(result as Record<string, unknown> | undefined, 'success').then(() => result)),
       ),
       catchError((err: unknown) => {
         const apiError = knownProblem(err);

@@ -7,7 +7,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Audited } from '../audit/audited.interceptor.js';
+import { Audited, InTransactionAudit } from '../audit/audited.interceptor.js';
+import type { SuccessAudit } from '../audit/success-audit.js';
 import { ApiError } from '../common/api-error.js';
 import { integerFromDigits, listFromString } from '../common/lenient-input.js';
 import { ApiKeyList, CreateApiKeyBody, CreatedApiKeyView, RotateApiKeyBody } from './api-keys.dto.js';
@@ -27,8 +28,11 @@ export class ApiKeysController {
     // The raw body: read as the pipe reads it, so the row holds the contract's types.
     details: (c) => ({ role: c.body.role, tenants: listFromString(c.body.tenants) }),
   })
-  create(@Body() body: CreateApiKeyBody): Promise<CreatedApiKeyView> {
-    return this.apiKeys.create(body);
+  create(
+    @Body() body: CreateApiKeyBody,
+    @InTransactionAudit() audit: SuccessAudit,
+  ): Promise<CreatedApiKeyView> {
+    return this.apiKeys.create(body, audit);
   }
 
   @Post(':id/rotate')
@@ -47,8 +51,9 @@ export class ApiKeysController {
   rotate(
     @Param('id', new ParseUUIDPipe({ exceptionFactory: () => ApiError.notFound('That API key') })) id: string,
     @Body() body: RotateApiKeyBody,
+    @InTransactionAudit() audit: SuccessAudit,
   ): Promise<CreatedApiKeyView> {
-    return this.apiKeys.rotate(id, body.grace_seconds ?? 0);
+    return this.apiKeys.rotate(id, body.grace_seconds ?? 0, audit);
   }
 
   @Get()
@@ -63,7 +68,8 @@ export class ApiKeysController {
   @Audited('api_key.delete', { tenant: () => null })
   async delete(
     @Param('id', new ParseUUIDPipe({ exceptionFactory: () => ApiError.notFound('That API key') })) id: string,
+    @InTransactionAudit() audit: SuccessAudit,
   ): Promise<void> {
-    await this.apiKeys.delete(id);
+    await this.apiKeys.delete(id, audit);
   }
 }

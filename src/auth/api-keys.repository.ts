@@ -12,6 +12,9 @@ export interface NewApiKey {
   expiresAt: Date | null;
 }
 
+/** More work committed with a write (an admin action's audit row), given what the write stored. */
+export type AlsoWith<T> = (em: EntityManager, written: T) => Promise<void>;
+
 @Injectable()
 export class ApiKeysRepository {
   private readonly repo: Repository<ApiKeyEntity>;
@@ -20,8 +23,13 @@ export class ApiKeysRepository {
     this.repo = dataSource.getRepository(ApiKeyEntity);
   }
 
-  async create(key: NewApiKey): Promise<ApiKeyEntity> {
-    return this.repo.save(this.repo.create({ ...key, lastUsedAt: null }));
+  /** `also` (the action's audit row) commits with the key, or neither does. */
+  async create(key: NewApiKey, also?: AlsoWith<ApiKeyEntity>): Promise<ApiKeyEntity> {
+    return this.dataSource.transaction(async (em) => {
+      const saved = await em.save(em.create(ApiKeyEntity, { ...key, lastUsedAt: null }));
+      await also?.(em, saved);
+      return saved;
+    });
   }
 
   /**
@@ -52,13 +60,14 @@ export class ApiKeysRepository {
 
   /**
    * A successor with the same name, role, tenants and expiry; the old key expires at `oldExpiresAt` (now,
-   * or the end of a grace period, never later than it would have anyway). One transaction: no moment
-   * without a working key.
+   * or the end of a grace period, never later than it would have anyway). One transaction, with `also`:
+   * no moment without a working key, and no rotation without its audit row.
    */
   async rotate(
     old: ApiKeyEntity,
     next: { keyHash: Buffer; keyPrefix: string },
     oldExpiresAt: Date,
+    also?: AlsoWith<ApiKeyEntity>,
   ): Promise<ApiKeyEntity> {
     return this.dataSource.transaction(async (em) => {
       const successor = await em.save(
@@ -74,6 +83,7 @@ export class ApiKeysRepository {
       );
       const until = old.expiresAt && old.expiresAt < oldExpiresAt ? old.expiresAt : oldExpiresAt;
       await em.update(ApiKeyEntity, { id: old.id }, { expiresAt: until });
+      await also?.(em, successor);
       return successor;
     });
   }
@@ -100,9 +110,14 @@ export class ApiKeysRepository {
     return rows.map((r) => r.key_hash);
   }
 
-  async deleteById(id: string): Promise<boolean> {
-    const result = await this.repo.delete({ id });
-    return (result.affected ?? 0) > 0;
+  /** `also` runs only when a key was deleted, and commits with the deletion. */
+  async deleteById(id: string, also?: AlsoWith<undefined>): Promise<boolean> {
+    return this.dataSource.transaction(async (em) => {
+      const result = await em.delete(ApiKeyEntity, { id });
+      if ((result.affected ?? 0) === 0) return false;
+      await also?.(em, undefined);
+      return true;
+    });
   }
 
   /** One statement for every key used since the last flush; never moves a timestamp backwards. */

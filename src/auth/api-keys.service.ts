@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { SuccessAudit } from '../audit/success-audit.js';
 import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
@@ -103,7 +104,8 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     return principal;
   }
 
-  async create(body: CreateApiKeyBody): Promise<CreatedApiKeyView> {
+  /** `audit`: the action's success row, committed with the key (design.md §5.10). */
+  async create(body: CreateApiKeyBody, audit?: SuccessAudit): Promise<CreatedApiKeyView> {
     const expiresAt = body.expires_at ? new Date(body.expires_at) : null;
     // ISO 8601 allows dates (a signed year, say) that Date cannot represent; PostgreSQL would refuse them.
     if (expiresAt && Number.isNaN(expiresAt.getTime())) {
@@ -118,19 +120,15 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     }
     const { key, hash, prefix } = generateApiKey();
     const tenants = body.tenants.includes('*') ? ['*'] : [...new Set(body.tenants)];
-    const saved = await this.repository.create({
-      name: body.name,
-      role: body.role,
-      tenants,
-      keyHash: hash,
-      keyPrefix: prefix,
-      expiresAt,
-    });
+    const saved = await this.repository.create(
+      { name: body.name, role: body.role, tenants, keyHash: hash, keyPrefix: prefix, expiresAt },
+      audit && ((em, row) => audit.appendIn(em, { ...toView(row), key })),
+    );
     return { ...toView(saved), key };
   }
 
   /** A new key for the same holder; the old one keeps working for `graceSeconds` (0: stops at once). */
-  async rotate(id: string, graceSeconds: number): Promise<CreatedApiKeyView> {
+  async rotate(id: string, graceSeconds: number, audit?: SuccessAudit): Promise<CreatedApiKeyView> {
     const old = await this.repository.findById(id);
     const now = this.clock.now();
     if (!old || (old.expiresAt && old.expiresAt <= now)) throw ApiError.notFound(`API key ${id}`);
@@ -139,6 +137,7 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
       old,
       { keyHash: hash, keyPrefix: prefix },
       new Date(now.getTime() + graceSeconds * 1000),
+      audit && ((em, row) => audit.appendIn(em, { ...toView(row), key })),
     );
     // This replica stops trusting the old key's cached expiry at once; others within the cache bound.
     this.cache.delete(old.keyHash.toString('base64'));
@@ -149,9 +148,12 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
     return (await this.repository.listNewestFirst()).map(toView);
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(id: string, audit?: SuccessAudit): Promise<void> {
     const found = await this.repository.findById(id);
-    if (!found || !(await this.repository.deleteById(id))) throw ApiError.notFound(`API key ${id}`);
+    const appendAudit = audit && ((em: EntityManager) => audit.appendIn(em, undefined));
+    if (!found || !(await this.repository.deleteById(id, appendAudit))) {
+      throw ApiError.notFound(`API key ${id}`);
+    }
     this.cache.delete(found.keyHash.toString('base64'));
     this.lastUsed.delete(id);
   }

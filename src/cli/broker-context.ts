@@ -3,8 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import { hostname, userInfo } from 'node:os';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module.js';
-import { auditedMetaOf, auditRecordFor, AuditContext } from '../audit/audited.interceptor.js';
+import { auditRecordFor, AuditContext } from '../audit/audit-record.js';
+import { auditedMetaOf } from '../audit/audited.interceptor.js';
 import { AuditService } from '../audit/audit.service.js';
+import { SuccessAudit } from '../audit/success-audit.js';
 import { ApiError } from '../common/api-error.js';
 import { knownProblem } from '../common/known-problem.js';
 import { createValidationPipe } from '../common/validation.js';
@@ -55,27 +57,31 @@ export class BrokerContext {
 
   /**
    * Runs a service call and audits it exactly as the endpoint `[controller, method]` (a handler carrying
-   * `@Audited`) would: same action, tenant, target and details, with this process as the actor.
+   * `@Audited`) would: same action, tenant, target and details, with this process as the actor. `call`
+   * hands `success` to the service as the endpoint does, so the change commits with its success row.
    */
   async audited<C extends object, R>(
     [controller, method]: [Type<C>, keyof C & string],
     input: { params?: Record<string, string>; body?: object },
-    call: () => Promise<R>,
+    call: (success: SuccessAudit) => Promise<R>,
   ): Promise<R> {
     const handler: unknown = (controller.prototype as Record<string, unknown>)[method];
     const meta = typeof handler === 'function' ? auditedMetaOf(handler) : undefined;
     if (!meta) throw new Error(`${controller.name}.${method} is not an @Audited handler`);
     const audit = await this.get(AuditService);
     const base = { params: input.params ?? {}, body: { ...input.body } as Record<string, unknown> };
+    const who = { actor: this.actor, requestId: null };
     const write = (c: AuditContext, outcome: 'success' | 'failure', error?: ApiError) =>
-      audit.record(auditRecordFor(meta, c, { actor: this.actor, requestId: null, outcome, error }));
+      audit.record(auditRecordFor(meta, c, { ...who, outcome, error }));
+    const success = new SuccessAudit(audit, meta, base, who);
     let result: R;
     try {
-      result = await call();
+      result = await call(success);
     } catch (err) {
       await write({ ...base, result: undefined }, 'failure', knownProblem(err));
       throw err;
     }
+    if (success.appended) return result;
     const record = result && typeof result === 'object' ? (result as Record<string, unknown>) : undefined;
     await write({ ...base, result: record }, 'success');
     return result;

@@ -47,6 +47,8 @@ function deeperThan(value: unknown, limit: number): boolean {
 class AppValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const { metatype } = metadata;
+    // A custom parameter (a handler's SuccessAudit) is the app's own object, not input to check.
+    if (metadata.type === 'custom') return Promise.resolve(value);
     if (metadata.type !== 'body' || !isPlainChecked(metatype)) {
       if (deeperThan(value, MAX_DEPTH)) {
         return Promise.reject(invalid([{ field: 'body', messages: ['body is nested too deeply'] }]));

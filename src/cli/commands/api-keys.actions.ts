@@ -39,7 +39,9 @@ export const createApiKey: CommandImpl<ApiKeyCreateOptions> = async ({ broker, o
     expires_at: options.expiresAt,
   });
   const keys = await broker.get(ApiKeysService);
-  const created = await broker.audited([ApiKeysController, 'create'], { body }, () => keys.create(body));
+  const created = await broker.audited([ApiKeysController, 'create'], { body }, (audit) =>
+    keys.create(body, audit),
+  );
   output.result(created, options.json ?? false, CREATED_COLUMNS);
 };
 
@@ -47,8 +49,8 @@ export const rotateApiKey: CommandImpl<ApiKeyRotateOptions> = async ({ broker, o
   const body = await broker.validated(RotateApiKeyBody, { grace_seconds: options.graceSeconds });
   const id = keyId(raw);
   const keys = await broker.get(ApiKeysService);
-  const rotated = await broker.audited([ApiKeysController, 'rotate'], { params: { id }, body }, () =>
-    keys.rotate(id, body.grace_seconds ?? 0),
+  const rotated = await broker.audited([ApiKeysController, 'rotate'], { params: { id }, body }, (audit) =>
+    keys.rotate(id, body.grace_seconds ?? 0, audit),
   );
   output.result(rotated, options.json ?? false, CREATED_COLUMNS);
 };
@@ -56,7 +58,7 @@ export const rotateApiKey: CommandImpl<ApiKeyRotateOptions> = async ({ broker, o
 export const deleteApiKey: CommandImpl<JsonOption> = async ({ broker, output }, [raw], options) => {
   const id = keyId(raw);
   const keys = await broker.get(ApiKeysService);
-  await broker.audited([ApiKeysController, 'delete'], { params: { id } }, () => keys.delete(id));
+  await broker.audited([ApiKeysController, 'delete'], { params: { id } }, (audit) => keys.delete(id, audit));
   if (options.json) output.line(JSON.stringify({ deleted: id }));
   else output.line(`deleted ${id}`);
 };
