@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Audited } from '../audit/audited.interceptor.js';
+import { Audited, InTransactionAudit } from '../audit/audited.interceptor.js';
+import type { SuccessAudit } from '../audit/success-audit.js';
 import { ApiError } from '../common/api-error.js';
 import { CredentialList } from './credentials.dto.js';
 import { CredentialsService } from './credentials.service.js';
@@ -34,9 +35,10 @@ export class CredentialsController {
       new ParseUUIDPipe({ exceptionFactory: () => ApiError.notFound('That credential') }),
     )
     credentialId: string,
+    @InTransactionAudit() audit: SuccessAudit,
   ): Promise<{ revoked_at_particle: boolean }> {
-    // 204 sends no body; the result only feeds the audit row.
-    const { revokedAtParticle } = await this.credentials.revokeAndErase(tenantId, credentialId);
+    // 204 sends no body; the result only feeds the audit row (the one the erasure appends, too).
+    const { revokedAtParticle } = await this.credentials.revokeAndErase(tenantId, credentialId, audit);
     return { revoked_at_particle: revokedAtParticle };
   }
 }

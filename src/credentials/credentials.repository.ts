@@ -21,6 +21,9 @@ import {
  * written back by short statements, and a write under a lease succeeds only while the lease and the
  * version still hold.
  */
+/** More work committed with a write (an admin action's audit row), given what the write stored. */
+export type InTransaction<T> = (em: EntityManager, written: T) => Promise<void>;
+
 @Injectable()
 export class CredentialsRepository {
   private readonly repo: Repository<CredentialEntity>;
@@ -29,7 +32,8 @@ export class CredentialsRepository {
     this.repo = dataSource.getRepository(CredentialEntity);
   }
 
-  async insert(c: NewCredential): Promise<CredentialEntity> {
+  /** `also` (the action's audit row) commits with the credential, or neither does. */
+  async insert(c: NewCredential, also?: InTransaction<CredentialEntity>): Promise<CredentialEntity> {
     return this.dataSource.transaction(async (em) => {
       await em.insert(CredentialEntity, {
         ...c,
@@ -39,7 +43,9 @@ export class CredentialsRepository {
         version: 1,
       });
       await notifyChanged(em, c.tenantId);
-      return em.findOneByOrFail(CredentialEntity, { id: c.id });
+      const saved = await em.findOneByOrFail(CredentialEntity, { id: c.id });
+      await also?.(em, saved);
+      return saved;
     });
   }
 
@@ -118,12 +124,15 @@ export class CredentialsRepository {
     return this.repo.find({ where: { tenantId }, order: { createdAt: 'ASC' } });
   }
 
-  async deleteById(id: string): Promise<void> {
-    await this.dataSource.query(
-      `WITH gone AS (DELETE FROM credentials WHERE id = $1 RETURNING tenant_id)
-       SELECT pg_notify($2, tenant_id) FROM gone`,
-      [id, CREDENTIAL_CHANNEL],
-    );
+  async deleteById(id: string, also?: InTransaction<undefined>): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await em.query(
+        `WITH gone AS (DELETE FROM credentials WHERE id = $1 RETURNING tenant_id)
+         SELECT pg_notify($2, tenant_id) FROM gone`,
+        [id, CREDENTIAL_CHANNEL],
+      );
+      await also?.(em, undefined);
+    });
   }
 
   /**

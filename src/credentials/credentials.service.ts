@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import type { SuccessAudit } from '../audit/success-audit.js';
 import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
@@ -59,38 +60,42 @@ export class CredentialsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async store(issued: IssuedCredential): Promise<CredentialView> {
+  /** `audit`: the action's success row, committed with the credential (design.md §5.10). */
+  async store(issued: IssuedCredential, audit?: SuccessAudit): Promise<CredentialView> {
     const id = randomUUID();
     const now = this.clock.now();
     const refresh = issued.keepRefreshToken ? issued.tokens.refreshToken : null;
     const refreshExpiresAt = refresh ? new Date(now.getTime() + REFRESH_TOKEN_LIFETIME_MS) : null;
-    const saved = await this.credentials.insert({
-      id,
-      tenantId: issued.tenantId,
-      kind: issued.kind,
-      oauthClientId: issued.oauthClientId,
-      issuerClientId: issued.issuerClientId,
-      scope: issued.scope,
-      username: issued.username,
-      accessTokenSealed: this.box.seal(
-        issued.tokens.accessToken,
-        credentialLocation(id, 'access_token_sealed'),
-      ),
-      refreshTokenSealed: refresh
-        ? this.box.seal(refresh, credentialLocation(id, 'refresh_token_sealed'))
-        : null,
-      accessExpiresAt: issued.tokens.expiresAt,
-      refreshExpiresAt,
-      lastRenewedAt: now,
-      nextAttemptAt: nextAttemptAfterIssue(
-        issued.kind,
-        issued.scope,
-        now,
-        issued.tokens.expiresAt,
+    const saved = await this.credentials.insert(
+      {
+        id,
+        tenantId: issued.tenantId,
+        kind: issued.kind,
+        oauthClientId: issued.oauthClientId,
+        issuerClientId: issued.issuerClientId,
+        scope: issued.scope,
+        username: issued.username,
+        accessTokenSealed: this.box.seal(
+          issued.tokens.accessToken,
+          credentialLocation(id, 'access_token_sealed'),
+        ),
+        refreshTokenSealed: refresh
+          ? this.box.seal(refresh, credentialLocation(id, 'refresh_token_sealed'))
+          : null,
+        accessExpiresAt: issued.tokens.expiresAt,
         refreshExpiresAt,
-        this.config.refresh.leadSeconds,
-      ),
-    });
+        lastRenewedAt: now,
+        nextAttemptAt: nextAttemptAfterIssue(
+          issued.kind,
+          issued.scope,
+          now,
+          issued.tokens.expiresAt,
+          refreshExpiresAt,
+          this.config.refresh.leadSeconds,
+        ),
+      },
+      audit && ((em, row) => audit.appendIn(em, toCredentialView(row))),
+    );
     return toCredentialView(saved);
   }
 
@@ -156,12 +161,17 @@ export class CredentialsService {
 
   /**
    * Revokes the access token at Particle, then erases the credential whatever Particle said: a failed
-   * revocation is reported (and audited by the caller) but never keeps a secret alive.
+   * revocation is reported (and audited by the caller) but never keeps a secret alive. The revocation
+   * holds no connection (§5.9); `audit`'s success row commits with the erasure (§5.10).
    */
-  async revokeAndErase(tenantId: string, id: string): Promise<{ revokedAtParticle: boolean }> {
+  async revokeAndErase(
+    tenantId: string,
+    id: string,
+    audit?: SuccessAudit,
+  ): Promise<{ revokedAtParticle: boolean }> {
     const credential = await this.credentials.findForTenant(tenantId, id);
     if (!credential) throw ApiError.notFound(`Credential ${id}`);
-    return this.eraseOne(credential);
+    return this.eraseOne(credential, audit);
   }
 
   async revokeAndEraseAllForTenant(
@@ -175,7 +185,10 @@ export class CredentialsService {
     return { erased: all.length, revocationFailures };
   }
 
-  private async eraseOne(credential: CredentialEntity): Promise<{ revokedAtParticle: boolean }> {
+  private async eraseOne(
+    credential: CredentialEntity,
+    audit?: SuccessAudit,
+  ): Promise<{ revokedAtParticle: boolean }> {
     let revokedAtParticle = true;
     if (credential.accessTokenSealed) {
       try {
@@ -193,7 +206,10 @@ export class CredentialsService {
         );
       }
     }
-    await this.credentials.deleteById(credential.id);
+    await this.credentials.deleteById(
+      credential.id,
+      audit && ((em) => audit.appendIn(em, { revoked_at_particle: revokedAtParticle })),
+    );
     return { revokedAtParticle };
   }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Audited } from '../audit/audited.interceptor.js';
+import { Audited, InTransactionAudit } from '../audit/audited.interceptor.js';
+import type { SuccessAudit } from '../audit/success-audit.js';
 import { ConnectSessionView, CreateConnectSessionBody } from './connect-sessions.dto.js';
 import { ConnectSessionsService } from './connect-sessions.service.js';
 
@@ -31,7 +32,11 @@ export class ConnectSessionsController {
       expires_at: c.result?.expires_at ?? null,
     }),
   })
-  create(@Param('id') tenantId: string, @Body() body: CreateConnectSessionBody): Promise<ConnectSessionView> {
-    return this.connect.create(tenantId, body);
+  create(
+    @Param('id') tenantId: string,
+    @Body() body: CreateConnectSessionBody,
+    @InTransactionAudit() audit: SuccessAudit,
+  ): Promise<ConnectSessionView> {
+    return this.connect.create(tenantId, body, audit);
   }
 }

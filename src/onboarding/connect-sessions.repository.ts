@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull, MoreThan, Not, Repository } from 'typeorm';
+import { DataSource, EntityManager, IsNull, MoreThan, Not, Repository } from 'typeorm';
 import { ConnectSessionEntity } from './connect-session.entity.js';
 
 export type ConnectOutcome = 'success' | 'denied' | 'failed';
@@ -18,18 +18,22 @@ export type NewConnectSession = Pick<
 export class ConnectSessionsRepository {
   private readonly repo: Repository<ConnectSessionEntity>;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.repo = dataSource.getRepository(ConnectSessionEntity);
   }
 
-  async insert(session: NewConnectSession): Promise<void> {
-    await this.repo.insert({
-      ...session,
-      stateHash: null,
-      openedAt: null,
-      completedAt: null,
-      outcome: null,
-      credentialId: null,
+  /** `also` (the action's audit row) commits with the session, or neither does. */
+  async insert(session: NewConnectSession, also?: (em: EntityManager) => Promise<void>): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await em.insert(ConnectSessionEntity, {
+        ...session,
+        stateHash: null,
+        openedAt: null,
+        completedAt: null,
+        outcome: null,
+        credentialId: null,
+      });
+      await also?.(em);
     });
   }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service.js';
+import type { SuccessAudit } from '../audit/success-audit.js';
 import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
@@ -79,7 +80,12 @@ export class ConnectSessionsService {
     this.returnOrigins = allowedReturnOrigins(config.publicUrl, config.returnOrigins);
   }
 
-  async create(tenantId: string, body: CreateConnectSessionBody): Promise<ConnectSessionView> {
+  /** `audit`: the action's success row, committed with the session (design.md §5.10). */
+  async create(
+    tenantId: string,
+    body: CreateConnectSessionBody,
+    audit?: SuccessAudit,
+  ): Promise<ConnectSessionView> {
     await this.tenants.requireExists(tenantId);
     const problem = await this.clientProblem(tenantId, body.oauth_client_id);
     if (problem) {
@@ -96,15 +102,13 @@ export class ConnectSessionsService {
     }
     const link = randomToken();
     const expiresAt = new Date(this.clock.now().getTime() + SESSION_TTL_MS);
-    await this.sessions.insert({
-      id: randomUUID(),
-      linkHash: sha256(link),
-      tenantId,
-      oauthClientId: body.oauth_client_id,
-      returnTo,
-      expiresAt,
-    });
-    return { url: `${this.config.publicUrl}/connect/${link}`, expires_at: expiresAt.toISOString() };
+    const view = { url: `${this.config.publicUrl}/connect/${link}`, expires_at: expiresAt.toISOString() };
+    const session = { id: randomUUID(), linkHash: sha256(link), tenantId, returnTo, expiresAt };
+    await this.sessions.insert(
+      { ...session, oauthClientId: body.oauth_client_id },
+      audit && ((em) => audit.appendIn(em, view)),
+    );
+    return view;
   }
 
   /** `GET /connect/:link`: opens the link once and sends the person to Particle's consent page. */

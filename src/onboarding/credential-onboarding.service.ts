@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { SuccessAudit } from '../audit/success-audit.js';
 import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
@@ -36,7 +37,11 @@ export const mfaLocation = (id: string) => ({
   rowId: id,
 });
 
-/** Turns what ops hand over (a client, a login, a token) into a stored credential, after Particle agrees. */
+/**
+ * Turns what ops hand over (a client, a login, a token) into a stored credential, after Particle agrees.
+ * Particle is asked first, holding no connection (design.md §5.9); `audit`'s success row commits with
+ * the row that is then stored (§5.10): the credential, or the MFA challenge.
+ */
 @Injectable()
 export class CredentialOnboardingService {
   constructor(
@@ -50,22 +55,27 @@ export class CredentialOnboardingService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async create(tenantId: string, body: CreateCredentialBody): Promise<CredentialView | MfaRequiredView> {
+  async create(
+    tenantId: string,
+    body: CreateCredentialBody,
+    audit?: SuccessAudit,
+  ): Promise<CredentialView | MfaRequiredView> {
     await this.tenants.requireExists(tenantId);
     switch (body.kind) {
       case 'client_credentials':
-        return this.fromClientCredentials(tenantId, body.oauth_client_id ?? '', body.scope);
+        return this.fromClientCredentials(tenantId, body.oauth_client_id ?? '', body.scope, audit);
       case 'token':
-        return this.fromImportedToken(tenantId, body.access_token ?? '');
+        return this.fromImportedToken(tenantId, body.access_token ?? '', audit);
       case 'password':
-        return this.fromPassword(tenantId, body);
+        return this.fromPassword(tenantId, body, audit);
     }
   }
 
   private async fromClientCredentials(
     tenantId: string,
     oauthClientId: string,
-    scope?: string,
+    scope: string | undefined,
+    audit: SuccessAudit | undefined,
   ): Promise<CredentialView> {
     const client = await this.oauthClients.usableBy(tenantId, oauthClientId);
     if (client.tenantId === null)
@@ -83,40 +93,51 @@ export class CredentialOnboardingService {
       throw onboardingError(err, "the OAuth client's credentials");
     }
     await this.oauthClients.recordWorking(client);
-    return this.credentials.store({
-      tenantId,
-      kind: 'client_credentials',
-      oauthClientId: client.id,
-      issuerClientId: client.credentials.clientId,
-      scope: scope ?? null,
-      username: null,
-      tokens,
-      keepRefreshToken: false,
-    });
+    return this.credentials.store(
+      {
+        tenantId,
+        kind: 'client_credentials',
+        oauthClientId: client.id,
+        issuerClientId: client.credentials.clientId,
+        scope: scope ?? null,
+        username: null,
+        tokens,
+        keepRefreshToken: false,
+      },
+      audit,
+    );
   }
 
-  private async fromImportedToken(tenantId: string, accessToken: string): Promise<CredentialView> {
+  private async fromImportedToken(
+    tenantId: string,
+    accessToken: string,
+    audit: SuccessAudit | undefined,
+  ): Promise<CredentialView> {
     const current = await this.particle.currentToken(accessToken).catch((err: unknown) => {
       throw onboardingError(err, 'the access token');
     });
     if (current.expiresAt && current.expiresAt <= this.clock.now()) {
       throw new ApiError('validation_failed', 'The access token has already expired', { status: 422 });
     }
-    return this.credentials.store({
-      tenantId,
-      kind: 'token',
-      oauthClientId: null,
-      issuerClientId: current.clientId,
-      scope: null,
-      username: null,
-      tokens: { accessToken, refreshToken: null, expiresAt: current.expiresAt, scope: null },
-      keepRefreshToken: false,
-    });
+    return this.credentials.store(
+      {
+        tenantId,
+        kind: 'token',
+        oauthClientId: null,
+        issuerClientId: current.clientId,
+        scope: null,
+        username: null,
+        tokens: { accessToken, refreshToken: null, expiresAt: current.expiresAt, scope: null },
+        keepRefreshToken: false,
+      },
+      audit,
+    );
   }
 
   private async fromPassword(
     tenantId: string,
     body: CreateCredentialBody,
+    audit: SuccessAudit | undefined,
   ): Promise<CredentialView | MfaRequiredView> {
     const oauthClientId = body.oauth_client_id ?? null;
     const client = oauthClientId
@@ -132,10 +153,10 @@ export class CredentialOnboardingService {
         password: body.password ?? '',
         expiresIn,
       });
-      return await this.storePassword(tenantId, oauthClientId, client, username, tokens);
+      return await this.storePassword(tenantId, oauthClientId, client, username, tokens, audit);
     } catch (err) {
       if (!(err instanceof MfaRequiredError)) throw onboardingError(err, 'the username or password');
-      return this.openChallenge(tenantId, oauthClientId, username, err.mfaToken, expiresIn);
+      return this.openChallenge(tenantId, oauthClientId, username, err.mfaToken, expiresIn, audit);
     }
   }
 
@@ -145,25 +166,34 @@ export class CredentialOnboardingService {
     username: string,
     mfaToken: string,
     expiresIn: number,
+    audit: SuccessAudit | undefined,
   ): Promise<MfaRequiredView> {
     const id = randomUUID();
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + MFA_CHALLENGE_MS);
+    const view: MfaRequiredView = {
+      status: 'mfa_required',
+      challenge_id: id,
+      expires_at: expiresAt.toISOString(),
+    };
     await this.challenges.deleteExpired(now);
-    await this.challenges.insert({
-      id,
-      tenantId,
-      oauthClientId,
-      username,
-      mfaTokenSealed: this.box.seal(mfaToken, mfaLocation(id)),
-      requestedExpiresIn: expiresIn,
-      attemptsLeft: MFA_ATTEMPTS,
-      expiresAt,
-    });
-    return { status: 'mfa_required', challenge_id: id, expires_at: expiresAt.toISOString() };
+    await this.challenges.insert(
+      {
+        id,
+        tenantId,
+        oauthClientId,
+        username,
+        mfaTokenSealed: this.box.seal(mfaToken, mfaLocation(id)),
+        requestedExpiresIn: expiresIn,
+        attemptsLeft: MFA_ATTEMPTS,
+        expiresAt,
+      },
+      audit && ((em) => audit.appendIn(em, view)),
+    );
+    return view;
   }
 
-  async finishMfa(tenantId: string, body: MfaBody): Promise<CredentialView> {
+  async finishMfa(tenantId: string, body: MfaBody, audit?: SuccessAudit): Promise<CredentialView> {
     const challenge = await this.challenges.findForTenant(tenantId, body.challenge_id);
     if (!challenge) throw ApiError.notFound(`MFA challenge ${body.challenge_id}`);
     if (challenge.expiresAt <= this.clock.now()) {
@@ -180,7 +210,14 @@ export class CredentialOnboardingService {
     try {
       const tokens = await this.particle.token(client, { type: 'mfa_otp', mfaToken, otp: body.otp });
       await this.challenges.deleteById(challenge.id);
-      return await this.storePassword(tenantId, challenge.oauthClientId, client, challenge.username, tokens);
+      return await this.storePassword(
+        tenantId,
+        challenge.oauthClientId,
+        client,
+        challenge.username,
+        tokens,
+        audit,
+      );
     } catch (err) {
       if (isParticleError(err) && err.kind === 'invalid_token') {
         if (attemptsLeft === 0) await this.challenges.deleteById(challenge.id);
@@ -198,17 +235,21 @@ export class CredentialOnboardingService {
     client: ClientCredentials,
     username: string,
     tokens: Awaited<ReturnType<ParticleClient['token']>>,
+    audit: SuccessAudit | undefined,
   ): Promise<CredentialView> {
-    return this.credentials.store({
-      tenantId,
-      kind: 'password',
-      oauthClientId,
-      issuerClientId: client.clientId,
-      scope: null,
-      username,
-      tokens,
-      // Particle refuses refresh for developer-account tokens (particle-cloud.md §0.1): keep no refresh token.
-      keepRefreshToken: false,
-    });
+    return this.credentials.store(
+      {
+        tenantId,
+        kind: 'password',
+        oauthClientId,
+        issuerClientId: client.clientId,
+        scope: null,
+        username,
+        tokens,
+        // Particle refuses refresh for developer-account tokens (particle-cloud.md §0.1): keep no refresh token.
+        keepRefreshToken: false,
+      },
+      audit,
+    );
   }
 }

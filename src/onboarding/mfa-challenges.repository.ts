@@ -1,18 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, LessThan, Repository } from 'typeorm';
+import { DataSource, EntityManager, LessThan, Repository } from 'typeorm';
 import { MfaChallengeEntity } from './mfa-challenge.entity.js';
 
 @Injectable()
 export class MfaChallengesRepository {
   private readonly repo: Repository<MfaChallengeEntity>;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.repo = dataSource.getRepository(MfaChallengeEntity);
   }
 
-  async insert(c: Omit<MfaChallengeEntity, 'createdAt' | 'tenant'>): Promise<void> {
-    await this.repo.insert(c);
+  /** `also` (the action's audit row) commits with the challenge, or neither does. */
+  async insert(
+    c: Omit<MfaChallengeEntity, 'createdAt' | 'tenant'>,
+    also?: (em: EntityManager) => Promise<void>,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await em.insert(MfaChallengeEntity, c);
+      await also?.(em);
+    });
   }
 
   findForTenant(tenantId: string, id: string): Promise<MfaChallengeEntity | null> {

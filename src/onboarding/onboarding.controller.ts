@@ -9,7 +9,8 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Audited } from '../audit/audited.interceptor.js';
+import { Audited, InTransactionAudit } from '../audit/audited.interceptor.js';
+import type { SuccessAudit } from '../audit/success-audit.js';
 import {
   CreateCredentialBody,
   CredentialView,
@@ -57,8 +58,9 @@ export class OnboardingController {
     @Param('id') tenantId: string,
     @Body() body: CreateCredentialBody,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @InTransactionAudit() audit: SuccessAudit,
   ): Promise<CredentialView | MfaRequiredView> {
-    const result = await this.onboarding.create(tenantId, body);
+    const result = await this.onboarding.create(tenantId, body, audit);
     if ('challenge_id' in result) void reply.status(202);
     return result;
   }
@@ -69,7 +71,11 @@ export class OnboardingController {
   @ApiCreatedResponse({ type: CredentialView })
   @ApiUnauthorizedResponse({ description: 'Wrong OTP; the body says how many attempts are left' })
   @Audited('credential.mfa', { ...forTenant, details: (c) => ({ challenge_id: c.body.challenge_id }) })
-  finishMfa(@Param('id') tenantId: string, @Body() body: MfaBody): Promise<CredentialView> {
-    return this.onboarding.finishMfa(tenantId, body);
+  finishMfa(
+    @Param('id') tenantId: string,
+    @Body() body: MfaBody,
+    @InTransactionAudit() audit: SuccessAudit,
+  ): Promise<CredentialView> {
+    return this.onboarding.finishMfa(tenantId, body, audit);
   }
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Audited } from '../audit/audited.interceptor.js';
+import { Audited, InTransactionAudit } from '../audit/audited.interceptor.js';
+import type { SuccessAudit } from '../audit/success-audit.js';
 import { Clock } from '../common/clock.js';
 import { EgressStatusView, egressStatusView } from './egress-status.js';
 import { TokenEndpointGuard, WINDOW_MS } from './token-endpoint-guard.js';
@@ -28,8 +29,9 @@ export class EgressController {
   })
   @ApiOkResponse({ type: EgressStatusView })
   @Audited('egress.breaker_reset', { tenant: () => null, target: () => null })
-  async resetBreaker(): Promise<EgressStatusView> {
-    await this.guard.reset();
+  async resetBreaker(@InTransactionAudit() audit: SuccessAudit): Promise<EgressStatusView> {
+    // The row names no tenant, target or detail: it needs nothing of the status answered after it.
+    await this.guard.reset(audit);
     return this.status();
   }
 }

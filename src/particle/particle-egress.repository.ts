@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { prepared, PreparedStatement, queryPrepared } from '../database/prepared-statement.js';
 import { ADMIT, CREATE, READ, recordStatement, Refusal, RESET } from './particle-egress.statements.js';
 
@@ -94,8 +94,22 @@ export class ParticleEgressRepository {
     ]);
   }
 
-  async reset(c: EgressContext): Promise<EgressAfter> {
-    return this.decide<EgressAfter>(c, RESET_PREPARED, []);
+  /**
+   * `also` (an admin's audit row) commits with the reset: then it runs as a plain transaction, since a
+   * reset is rare and the prepared statements run outside any transaction, on the pool.
+   */
+  async reset(c: EgressContext, also?: (em: EntityManager) => Promise<void>): Promise<EgressAfter> {
+    if (!also) return this.decide<EgressAfter>(c, RESET_PREPARED, []);
+    return this.dataSource.transaction(async (em) => {
+      let [row] = await em.query<EgressAfter[]>(RESET, this.common(c));
+      if (!row) {
+        await em.query(CREATE, [c.id, c.now]);
+        [row] = await em.query<EgressAfter[]>(RESET, this.common(c));
+        if (!row) throw new Error(`particle_egress row ${c.id} could not be created`);
+      }
+      await also(em);
+      return row;
+    });
   }
 
   /** A plain read for reporting; a missing row is the state before any token call. */

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { SuccessAudit } from '../audit/success-audit.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -150,8 +152,9 @@ export class TokenEndpointGuard {
    * For ops, once the cause is fixed (e.g. after checking Particle has not locked the IP out): closes the
    * breaker and zeroes the failure count. The budget and calls in flight stay: those calls were real.
    */
-  async reset(): Promise<void> {
-    this.observe(await this.repository.reset(this.context(this.clock.now())));
+  async reset(audit?: SuccessAudit): Promise<void> {
+    const also = audit && ((em: EntityManager) => audit.appendIn(em, undefined));
+    this.observe(await this.repository.reset(this.context(this.clock.now()), also));
   }
 
   async state(): Promise<TokenEndpointState> {

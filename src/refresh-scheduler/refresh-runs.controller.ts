@@ -20,6 +20,9 @@ export class RefreshRunsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Run one refresh sweep now (for an external cron); answers when it is done' })
   @ApiOkResponse({ type: SweepResultView })
+  // The one admin action whose row is written after it: a sweep is many renewals, each committed (and
+  // audited) on its own after a call to Particle that rotated tokens there, so there is no single change
+  // to roll back; a failed write of this summary row still answers the caller an error.
   @Audited('refresh.run', { tenant: () => null, target: () => null, details: (c) => ({ ...c.result }) })
   run(): Promise<SweepResult> {
     return this.scheduler.sweep();

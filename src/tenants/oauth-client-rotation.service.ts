@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import type { SuccessAudit } from '../audit/success-audit.js';
 import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import { SecretBox } from '../crypto/secret-box.js';
@@ -35,7 +37,11 @@ export class OAuthClientRotationService {
     private readonly audit: AuditService,
   ) {}
 
-  async rotate(id: string, body: RotateSecretBody): Promise<OAuthClientView> {
+  /**
+   * Particle is asked first (a check, or a new client), holding no connection; only the switch itself is
+   * a transaction, and `audit`'s success row commits with it (design.md §5.9, §5.10).
+   */
+  async rotate(id: string, body: RotateSecretBody, audit?: SuccessAudit): Promise<OAuthClientView> {
     const current = await this.clients.get(id);
     let next: ClientCredentials;
     let managementCredentialId: string | undefined;
@@ -61,7 +67,11 @@ export class OAuthClientRotationService {
       },
       grace > 0 ? new Date(now.getTime() + grace * 1000) : null,
       now,
-      (em) => this.credentials.callUpForClient(em, id, now),
+      async (em) => {
+        await this.credentials.callUpForClient(em, id, now);
+        // The client as it is once switched, as far as the row reads it (id, tenant, client id).
+        await audit?.appendIn(em, { ...current, client_id: next.clientId, status: 'active' });
+      },
     );
     if (!rotated) throw ApiError.notFound(`OAuth client ${id}`);
     return this.clients.get(id);
@@ -143,10 +153,14 @@ export class OAuthClientRotationService {
     return { deleted, failed: due.length - deleted };
   }
 
-  async rollBack(id: string): Promise<OAuthClientView> {
-    await this.clients.get(id);
+  async rollBack(id: string, audit?: SuccessAudit): Promise<OAuthClientView> {
+    const current = await this.clients.get(id);
     const now = this.clock.now();
-    if (!(await this.repository.rollBack(id, now, (em) => this.credentials.callUpForClient(em, id, now)))) {
+    const also = async (em: EntityManager) => {
+      await this.credentials.callUpForClient(em, id, now);
+      await audit?.appendIn(em, current);
+    };
+    if (!(await this.repository.rollBack(id, now, also))) {
       throw ApiError.conflict(
         `OAuth client ${id} has no previous secret inside its grace period to roll back to`,
       );

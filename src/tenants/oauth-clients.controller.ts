@@ -7,7 +7,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Audited } from '../audit/audited.interceptor.js';
+import { Audited, InTransactionAudit } from '../audit/audited.interceptor.js';
+import type { SuccessAudit } from '../audit/success-audit.js';
 import { digitsFromPositiveInteger, integerFromDigits } from '../common/lenient-input.js';
 import {
   CreateOAuthClientBody,
@@ -42,8 +43,11 @@ export class OAuthClientsController {
       product_id: digitsFromPositiveInteger(c.body.product_id) ?? null,
     }),
   })
-  create(@Body() body: CreateOAuthClientBody): Promise<OAuthClientView> {
-    return this.clients.create(body);
+  create(
+    @Body() body: CreateOAuthClientBody,
+    @InTransactionAudit() audit: SuccessAudit,
+  ): Promise<OAuthClientView> {
+    return this.clients.create(body, audit);
   }
 
   @Get()
@@ -65,8 +69,12 @@ export class OAuthClientsController {
       grace_seconds: integerFromDigits(c.body.grace_seconds) ?? 86_400,
     }),
   })
-  rotate(@Param('id') id: string, @Body() body: RotateSecretBody): Promise<OAuthClientView> {
-    return this.rotation.rotate(id, body);
+  rotate(
+    @Param('id') id: string,
+    @Body() body: RotateSecretBody,
+    @InTransactionAudit() audit: SuccessAudit,
+  ): Promise<OAuthClientView> {
+    return this.rotation.rotate(id, body, audit);
   }
 
   @Post(':id/rotations/rollback')
@@ -76,8 +84,8 @@ export class OAuthClientsController {
   @Audited('oauth_client.rollback', {
     tenant: (c) => (typeof c.result?.tenant_id === 'string' ? c.result.tenant_id : null),
   })
-  rollBack(@Param('id') id: string): Promise<OAuthClientView> {
-    return this.rotation.rollBack(id);
+  rollBack(@Param('id') id: string, @InTransactionAudit() audit: SuccessAudit): Promise<OAuthClientView> {
+    return this.rotation.rollBack(id, audit);
   }
 
   @Get(':id')

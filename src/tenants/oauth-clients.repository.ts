@@ -60,12 +60,14 @@ export class OAuthClientsRepository {
 
   /**
    * Creates the client and its first secret version in one transaction. `sealSecret` receives the secret
-   * row's id, which the ciphertext is bound to. Returns undefined when the id is taken.
+   * row's id, which the ciphertext is bound to. Returns undefined when the id is taken. `also` (the
+   * action's audit row) commits with them.
    */
   async createWithFirstSecret(
     client: NewOAuthClient,
     secretRowId: string,
     sealedSecret: string,
+    also?: (em: EntityManager, created: ClientWithSecrets) => Promise<void>,
   ): Promise<ClientWithSecrets | undefined> {
     return this.dataSource.transaction(async (em) => {
       const inserted = await em
@@ -88,6 +90,7 @@ export class OAuthClientsRepository {
       });
       const saved = await em.findOneByOrFail(OAuthClientEntity, { id: client.id });
       const secrets = await em.findBy(OAuthClientSecretEntity, { oauthClientId: client.id });
+      await also?.(em, { client: saved, secrets });
       return { client: saved, secrets };
     });
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { SuccessAudit } from '../audit/success-audit.js';
 import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import { SecretBox } from '../crypto/secret-box.js';
@@ -63,7 +64,8 @@ export class OAuthClientsService {
     private readonly clock: Clock,
   ) {}
 
-  async create(body: CreateOAuthClientBody): Promise<OAuthClientView> {
+  /** `audit`: the action's success row, committed with the client (design.md §5.10). */
+  async create(body: CreateOAuthClientBody, audit?: SuccessAudit): Promise<OAuthClientView> {
     if (body.redirect_uri !== undefined) {
       const problem = redirectUriProblem(body.redirect_uri);
       if (problem)
@@ -85,6 +87,7 @@ export class OAuthClientsService {
       },
       secretRowId,
       this.box.seal(body.client_secret, secretLocation(secretRowId)),
+      audit && ((em, written) => audit.appendIn(em, toView(written))),
     );
     if (!created) throw ApiError.conflict(`OAuth client ${body.id} already exists`);
     return toView(created);

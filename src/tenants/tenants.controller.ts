@@ -8,7 +8,8 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { Audited } from '../audit/audited.interceptor.js';
+import { Audited, InTransactionAudit } from '../audit/audited.interceptor.js';
+import type { SuccessAudit } from '../audit/success-audit.js';
 import {
   CreateTenantBody,
   ListTenantsQuery,
@@ -34,8 +35,8 @@ export class TenantsController {
   @ApiCreatedResponse({ type: TenantView })
   @ApiConflictResponse({ description: 'A tenant with this id exists' })
   @Audited('tenant.create', { tenant: (c) => (typeof c.body.id === 'string' ? c.body.id : null) })
-  create(@Body() body: CreateTenantBody): Promise<TenantView> {
-    return this.tenants.create(body);
+  create(@Body() body: CreateTenantBody, @InTransactionAudit() audit: SuccessAudit): Promise<TenantView> {
+    return this.tenants.create(body, audit);
   }
 
   @Get()
@@ -57,8 +58,9 @@ export class TenantsController {
   @Audited('tenant.delete', { ...byId, details: (c) => ({ ...c.result }) })
   delete(
     @Param('id') id: string,
+    @InTransactionAudit() audit: SuccessAudit,
   ): Promise<{ credentials_erased: number; revocation_failures: number; keys_changed: number }> {
-    // 204 sends no body; the counts only feed the audit row.
-    return this.lifecycle.delete(id);
+    // 204 sends no body; the counts only feed the audit row (appended with the tenant row's deletion).
+    return this.lifecycle.delete(id, audit);
   }
 }

@@ -11,18 +11,29 @@ export class TenantsRepository {
     this.repo = dataSource.getRepository(TenantEntity);
   }
 
-  /** Inserts unless the id is taken; returns undefined on a duplicate (no exception to parse). */
-  async insertIfAbsent(id: string, name: string): Promise<TenantEntity | undefined> {
-    const result = await this.repo
-      .createQueryBuilder()
-      .insert()
-      .values({ id, name })
-      .orIgnore()
-      .returning('*')
-      .execute();
-    return (result.raw as unknown[]).length > 0
-      ? this.repo.findOneBy({ id }).then((t) => t ?? undefined)
-      : undefined;
+  /**
+   * Inserts unless the id is taken; returns undefined on a duplicate (no exception to parse). `also` (the
+   * action's audit row) commits with a new tenant, or neither does.
+   */
+  async insertIfAbsent(
+    id: string,
+    name: string,
+    also?: (em: EntityManager, created: TenantEntity) => Promise<void>,
+  ): Promise<TenantEntity | undefined> {
+    return this.dataSource.transaction(async (em) => {
+      const result = await em
+        .createQueryBuilder()
+        .insert()
+        .into(TenantEntity)
+        .values({ id, name })
+        .orIgnore()
+        .returning('id')
+        .execute();
+      if ((result.raw as unknown[]).length === 0) return undefined;
+      const created = await em.findOneByOrFail(TenantEntity, { id });
+      await also?.(em, created);
+      return created;
+    });
   }
 
   findById(id: string): Promise<TenantEntity | null> {

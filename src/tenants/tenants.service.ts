@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { SuccessAudit } from '../audit/success-audit.js';
 import { ApiError } from '../common/api-error.js';
 import { TenantEntity } from './tenant.entity.js';
 import { TenantsRepository } from './tenants.repository.js';
@@ -18,8 +19,13 @@ function toView(t: TenantEntity): TenantView {
 export class TenantsService {
   constructor(private readonly tenants: TenantsRepository) {}
 
-  async create(body: CreateTenantBody): Promise<TenantView> {
-    const created = await this.tenants.insertIfAbsent(body.id, body.name);
+  /** `audit`: the action's success row, committed with the tenant (design.md §5.10). */
+  async create(body: CreateTenantBody, audit?: SuccessAudit): Promise<TenantView> {
+    const created = await this.tenants.insertIfAbsent(
+      body.id,
+      body.name,
+      audit && ((em, row) => audit.appendIn(em, toView(row))),
+    );
     if (!created) throw ApiError.conflict(`Tenant ${body.id} already exists`);
     return toView(created);
   }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { ParticleFake } from '../support/particle-fake.js';
 import { Call, client } from '../support/http.js';
-import { startTestApp, TEST_ADMIN_KEY, TestApp } from '../support/test-app.js';
+import { startTestApp, TEST_ADMIN_KEY, TEST_ENCRYPTION_KEY, TestApp } from '../support/test-app.js';
 
 const SECRET = 'atomic-product-secret-0123456789';
 const NEXT_SECRET = 'atomic-product-secret-rotated-xyz';
@@ -106,5 +107,115 @@ describe('admin actions commit with their audit row', () => {
       );
       expect(rows[0]).toEqual({ target: created.body.id, details: { role: 'service', tenants: ['acme'] } });
     });
+  });
+  describe('tenants', () => {
+    it('creates no tenant when its audit row cannot be written, and the CLI exits 1 alike', async () => {
+      await failAuditOf('tenant.create');
+      expect5xx(await api('POST', '/v1/tenants', { ...admin, body: { id: 'beta', name: 'Beta' } }));
+      const env = {
+        DATABASE_URL: t.db.url,
+        BROKER_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY,
+        PARTICLE_API_URL: fake.url,
+      };
+      expect((await runCli(['tenants', 'create', 'gamma'], env)).code).toBe(1);
+      expect(await t.db.query(`SELECT id FROM tenants WHERE id IN ('beta', 'gamma')`)).toEqual([]);
+      await t.db.query('DROP TRIGGER audit_refused ON audit_events');
+      expect((await runCli(['tenants', 'create', 'gamma'], env)).code).toBe(0);
+      expect(
+        (await api('POST', '/v1/tenants', { ...admin, body: { id: 'beta', name: 'Beta' } })).status,
+      ).toBe(201);
+    });
+
+    it('keeps the tenant row when its deletion cannot be audited; a retry deletes it', async () => {
+      await api('POST', '/v1/tenants', { ...admin, body: { id: 'delta', name: 'Delta' } });
+      await failAuditOf('tenant.delete');
+      expect5xx(await api('DELETE', '/v1/tenants/delta', admin));
+      expect(await t.db.query(`SELECT id FROM tenants WHERE id = 'delta'`)).toHaveLength(1);
+      await t.db.query('DROP TRIGGER audit_refused ON audit_events');
+      expect((await api('DELETE', '/v1/tenants/delta', admin)).status).toBe(204);
+      expect(await t.db.query(`SELECT id FROM tenants WHERE id = 'delta'`)).toEqual([]);
+    });
+  });
+
+  describe('OAuth clients', () => {
+    it('stores no client and no secret when the creation cannot be audited', async () => {
+      await failAuditOf('oauth_client.create');
+      const res = await api('POST', '/v1/oauth-clients', {
+        ...admin,
+        body: {
+          id: 'other',
+          tenant_id: 'acme',
+          client_id: 'x-1',
+          client_secret: 'x-secret',
+          type: 'installed',
+        },
+      });
+      expect5xx(res);
+      expect(await t.db.query(`SELECT id FROM oauth_clients WHERE id = 'other'`)).toEqual([]);
+      expect(await t.db.query(`SELECT id FROM oauth_client_secrets WHERE oauth_client_id = 'other'`)).toEqual(
+        [],
+      );
+    });
+
+    it('keeps the old secret active when a rotation (checked at Particle) cannot be audited', async () => {
+      await failAuditOf('oauth_client.rotate');
+      const res = await api('POST', '/v1/oauth-clients/acme-prod/rotations', {
+        ...admin,
+        body: { client_id: 'acme-prod-2', client_secret: NEXT_SECRET },
+      });
+      expect5xx(res);
+      const secrets = await t.db.query<{ version: number; state: string; client_id: string }>(
+        `SELECT version, state, client_id FROM oauth_client_secrets WHERE oauth_client_id = 'acme-prod'`,
+      );
+      expect(secrets).toEqual([{ version: 1, state: 'active', client_id: 'acme-prod-1' }]);
+      const [client] = await t.db.query(`SELECT client_id FROM oauth_clients WHERE id = 'acme-prod'`);
+      expect(client).toEqual({ client_id: 'acme-prod-1' });
+    });
+  });
+
+  describe('credentials', () => {
+    const credentialsOf = () =>
+      t.db.query<{ id: string }>(`SELECT id FROM credentials WHERE tenant_id = 'acme'`);
+
+    it('stores no credential minted at onboarding when its audit row cannot be written', async () => {
+      await failAuditOf('credential.create');
+      const res = await api('POST', '/v1/tenants/acme/credentials', {
+        ...admin,
+        body: { kind: 'client_credentials', oauth_client_id: 'acme-prod' },
+      });
+      expect5xx(res);
+      expect(await credentialsOf()).toEqual([]);
+    });
+
+    it('keeps a credential whose deletion cannot be audited; without the trigger it goes with its row', async () => {
+      const created = await api<{ id: string }>('POST', '/v1/tenants/acme/credentials', {
+        ...admin,
+        body: { kind: 'client_credentials', oauth_client_id: 'acme-prod' },
+      });
+      expect(created.status).toBe(201);
+      expect(await successRows('credential.create')).toBe('1');
+      await failAuditOf('credential.delete');
+      expect5xx(await api('DELETE', `/v1/tenants/acme/credentials/${created.body.id}`, admin));
+      expect(await credentialsOf()).toEqual([{ id: created.body.id }]);
+      await t.db.query('DROP TRIGGER audit_refused ON audit_events');
+      expect((await api('DELETE', `/v1/tenants/acme/credentials/${created.body.id}`, admin)).status).toBe(
+        204,
+      );
+      expect(await credentialsOf()).toEqual([]);
+      expect(await successRows('credential.delete')).toBe('1');
+    });
+  });
+
+  it('leaves the breaker open when its reset cannot be audited', async () => {
+    expect((await api('POST', '/v1/admin/egress/breaker/reset', admin)).status).toBe(200);
+    await t.db.query(`UPDATE particle_egress SET opened_at = now(), retry_at = now() + interval '1 hour'`);
+    await failAuditOf('egress.breaker_reset');
+    expect5xx(await api('POST', '/v1/admin/egress/breaker/reset', admin));
+    const open = await api<{ breaker: { state: string } }>('GET', '/v1/admin/egress', admin);
+    expect(open.body.breaker.state).toBe('open');
+    await t.db.query('DROP TRIGGER audit_refused ON audit_events');
+    const reset = await api<{ breaker: { state: string } }>('POST', '/v1/admin/egress/breaker/reset', admin);
+    expect(reset.body.breaker.state).toBe('closed');
+    expect(await successRows('egress.breaker_reset')).toBe('2');
   });
 });

@@ -39,8 +39,8 @@ export const egressStatus: CommandImpl<JsonOption> = async ({ broker, output }, 
 export const resetBreaker: CommandImpl<JsonOption> = async ({ broker, output }, _args, options) => {
   const guard = await broker.get(TokenEndpointGuard);
   // Audited exactly as POST /v1/admin/egress/breaker/reset.
-  const view = await broker.audited([EgressController, 'resetBreaker'], {}, async () => {
-    await guard.reset();
+  const view = await broker.audited([EgressController, 'resetBreaker'], {}, async (audit) => {
+    await guard.reset(audit);
     return current(guard);
   });
   show(output, view, options.json ?? false);

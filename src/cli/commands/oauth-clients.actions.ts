@@ -51,8 +51,8 @@ export const createOAuthClient: CommandImpl<OAuthClientCreateOptions> = async (
     redirect_uri: options.redirectUri,
   });
   const clients = await broker.get(OAuthClientsService);
-  const created = await broker.audited([OAuthClientsController, 'create'], { body }, () =>
-    clients.create(body),
+  const created = await broker.audited([OAuthClientsController, 'create'], { body }, (audit) =>
+    clients.create(body, audit),
   );
   output.result(created, options.json ?? false, CLIENT_COLUMNS);
 };
@@ -71,8 +71,10 @@ export const rotateOAuthClient: CommandImpl<OAuthClientRotateOptions> = async (
     management_credential_id: options.managementCredential,
   });
   const rotation = await broker.get(OAuthClientRotationService);
-  const rotated = await broker.audited([OAuthClientsController, 'rotate'], { params: { id }, body }, () =>
-    rotation.rotate(id, body),
+  const rotated = await broker.audited(
+    [OAuthClientsController, 'rotate'],
+    { params: { id }, body },
+    (audit) => rotation.rotate(id, body, audit),
   );
   output.result(rotated, options.json ?? false, CLIENT_COLUMNS);
 };
@@ -80,8 +82,8 @@ export const rotateOAuthClient: CommandImpl<OAuthClientRotateOptions> = async (
 export const rollBackOAuthClient: CommandImpl<JsonOption> = async ({ broker, output }, [raw], options) => {
   const id = raw ?? '';
   const rotation = await broker.get(OAuthClientRotationService);
-  const view = await broker.audited([OAuthClientsController, 'rollBack'], { params: { id } }, () =>
-    rotation.rollBack(id),
+  const view = await broker.audited([OAuthClientsController, 'rollBack'], { params: { id } }, (audit) =>
+    rotation.rollBack(id, audit),
   );
   output.result(view, options.json ?? false, CLIENT_COLUMNS);
 };

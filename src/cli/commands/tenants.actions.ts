@@ -24,6 +24,8 @@ export const listTenants: CommandImpl<JsonOption> = async ({ broker, output }, _
 export const createTenant: CommandImpl<TenantCreateOptions> = async ({ broker, output }, [id], options) => {
   const body = await broker.validated(CreateTenantBody, { id, name: options.name ?? id });
   const tenants = await broker.get(TenantsService);
-  const created = await broker.audited([TenantsController, 'create'], { body }, () => tenants.create(body));
+  const created = await broker.audited([TenantsController, 'create'], { body }, (audit) =>
+    tenants.create(body, audit),
+  );
   output.result(created, options.json ?? false, TENANT_COLUMNS);
 };
