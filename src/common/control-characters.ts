@@ -42,9 +42,24 @@ function offendingPath(value: unknown, path: string, depth: number): string | ty
   return undefined;
 }
 
+/** Whether `value` holds a control character or is too deep, building no path strings (the hot path). */
+function offends(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return hasControlCharacter(value);
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > MAX_DEPTH) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (offends(value[i], depth + 1)) return true;
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) if (hasControlCharacter(key) || offends(record[key], depth + 1)) return true;
+  return false;
+}
+
 /** The 400 for the first path parameter, query parameter or body field holding a control character. */
 export function controlCharacterError(...inputs: unknown[]): ApiError | undefined {
   for (const input of inputs) {
+    if (!offends(input, 0)) continue;
     const found = offendingPath(input, '', 0);
     if (found === TOO_DEEP) {
       return ApiError.validation('Invalid fields: body', [
