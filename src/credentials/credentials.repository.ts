@@ -1,10 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { auditRowOfWrite, WriteAudit } from '../audit/audit.repository.js';
-import { prepared, queryPrepared } from '../database/prepared-statement.js';
+import type { WriteAudit } from '../audit/audit.repository.js';
+import { queryPrepared } from '../database/prepared-statement.js';
 import { CREDENTIAL_CHANNEL } from './credential-changes.listener.js';
 import { CredentialEntity } from './credential.entity.js';
+import {
+  CALL_UP_FOR_CLIENT,
+  COUNT_CUSTOMER_ROWS,
+  DELETE_AND_NOTIFY,
+  DUE_AND_FREE,
+  FREE_TO_LEASE,
+  leasedWrite,
+} from './credentials.statements.js';
 import {
   failureColumns,
   FailureUpdate,
@@ -66,11 +74,7 @@ export class CredentialsRepository {
       await em.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [CUSTOMER_LOCK_SPACE, base.tenantId]);
       const existing = await this.findCustomer(em, base, scope);
       if (existing) return existing;
-      const [{ n }] = await em.query<[{ n: string }]>(
-        `SELECT count(*) AS n FROM credentials
-          WHERE tenant_id = $1 AND kind = 'client_credentials' AND scope LIKE 'customer=%'`,
-        [base.tenantId],
-      );
+      const [{ n }] = await em.query<[{ n: string }]>(COUNT_CUSTOMER_ROWS, [base.tenantId]);
       if (Number(n) >= limit) return null;
       await this.insertCustomer(em, base, scope, id);
       return this.findCustomer(em, base, scope);
@@ -126,11 +130,7 @@ export class CredentialsRepository {
 
   async deleteById(id: string, also?: InTransaction<undefined>): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      await em.query(
-        `WITH gone AS (DELETE FROM credentials WHERE id = $1 RETURNING tenant_id)
-         SELECT pg_notify($2, tenant_id) FROM gone`,
-        [id, CREDENTIAL_CHANNEL],
-      );
+      await em.query(DELETE_AND_NOTIFY, [id, CREDENTIAL_CHANNEL]);
       await also?.(em, undefined);
     });
   }
@@ -142,12 +142,7 @@ export class CredentialsRepository {
    * tokens only work with the old client, particle-cloud.md §0.5).
    */
   async callUpForClient(em: EntityManager, oauthClientId: string, now: Date): Promise<void> {
-    await em.query(
-      `UPDATE credentials SET next_attempt_at = $2
-        WHERE oauth_client_id = $1 AND kind IN ('client_credentials', 'authorization_code')
-          AND status NOT IN ('revoked', 'needs_reauth') AND next_attempt_at IS NOT NULL`,
-      [oauthClientId, now.toISOString()],
-    );
+    await em.query(CALL_UP_FOR_CLIENT, [oauthClientId, now.toISOString()]);
   }
 
   /**
@@ -156,12 +151,7 @@ export class CredentialsRepository {
    * a replica dies mid-renewal and its lease runs out).
    */
   async claimDue(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<CredentialEntity[]> {
-    const due = `id IN (SELECT id FROM credentials
-                         WHERE next_attempt_at <= :now AND status <> 'revoked'
-                           AND (lease_until IS NULL OR lease_until < :now)
-                         ORDER BY next_attempt_at LIMIT :limit
-                         FOR UPDATE SKIP LOCKED)`;
-    return this.lease(owner, leaseUntil, due, { now, limit });
+    return this.lease(owner, leaseUntil, DUE_AND_FREE, { now, limit });
   }
 
   /** One credential's lease for a caller, when nobody holds it; null when someone does (or it is gone). */
@@ -171,8 +161,7 @@ export class CredentialsRepository {
     now: Date,
     leaseUntil: Date,
   ): Promise<CredentialEntity | null> {
-    const free = `id = :id AND status <> 'revoked' AND (lease_until IS NULL OR lease_until < :now)`;
-    return (await this.lease(owner, leaseUntil, free, { id, now }))[0] ?? null;
+    return (await this.lease(owner, leaseUntil, FREE_TO_LEASE, { id, now }))[0] ?? null;
   }
 
   /** Pushes a held lease's end out, so a call about to start cannot outlive it. */
@@ -294,17 +283,8 @@ export class CredentialsRepository {
         version: lease.version,
       })
       .getQueryAndParameters();
-    const values = [...params];
-    const param = (v: unknown): string => `$${values.push(v)}`;
-    const then = notify ? `pg_notify(${param(CREDENTIAL_CHANNEL)}, tenant_id)` : 'true';
-    // A data-modifying CTE runs whether or not the outer query reads it; FROM written keeps it conditional.
-    const audited = audit ? `, audited AS (${auditRowOfWrite('written', audit, param)})` : '';
-    // One text per column set, so a handful of shapes in all: each is planned once per connection.
-    const rows = await queryPrepared<object>(
-      this.dataSource,
-      prepared(`WITH written AS (${update} RETURNING id, tenant_id)${audited} SELECT ${then} FROM written`),
-      values,
-    );
+    const statement = leasedWrite(update, params, notify ? CREDENTIAL_CHANNEL : undefined, audit);
+    const rows = await queryPrepared<object>(this.dataSource, statement.prepared, statement.values);
     return rows.length > 0;
   }
 }
