@@ -104,6 +104,17 @@ describe(loadConfig.name, () => {
     ]);
   });
 
+  it('lets one tenant take a quarter of a shared budget unless told, refusing a share outside (0, 1]', () => {
+    expect(loadConfig({}).particle.tenantShare).toBe(0.25);
+    expect(loadConfig({ PARTICLE_TENANT_SHARE: '.5' }).particle.tenantShare).toBe(0.5);
+    expect(loadConfig({ PARTICLE_TENANT_SHARE: '1' }).particle.tenantShare).toBe(1);
+    for (const bad of ['0', '1.5', '-0.1', 'a quarter']) {
+      expect(problemsOf({ PARTICLE_TENANT_SHARE: bad })).toEqual([
+        expect.stringMatching(/^PARTICLE_TENANT_SHARE/),
+      ]);
+    }
+  });
+
   it('returns a frozen object', () => {
     const c = loadConfig({});
     expect(Object.isFrozen(c)).toBe(true);

@@ -11,6 +11,14 @@ const intIn = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+// A fraction in (0, 1], written as a decimal ("0.25", ".5", "1").
+const fraction = z
+  .string()
+  .trim()
+  .regex(/^\d*\.?\d+$/, 'must be a decimal number')
+  .transform(Number)
+  .pipe(z.number().gt(0, 'must be above 0').max(1, 'must be at most 1'));
+
 const urlString = z
   .string()
   .trim()
@@ -85,6 +93,8 @@ const envSchema = z.object({
   // Particle allows 100 per 5 min per IP unless raised for an enterprise account (particle-cloud.md §10).
   PARTICLE_TOKEN_BUDGET: intIn(1, 100_000).default(80),
   PARTICLE_MAX_CONSECUTIVE_FAILURES: intIn(1, 9).default(5),
+  // What one tenant may take of a shared budget while another tenant wants it too (design.md §9.1).
+  PARTICLE_TENANT_SHARE: fraction.default(0.25),
   PARTICLE_TIMEOUT_MS: intIn(100, 120_000).default(10_000),
   TOKEN_TTL_SECONDS: intIn(60, 7_776_000).default(3600),
   REFRESH_CRON: cron.default('*/30 * * * * *'),
@@ -117,6 +127,8 @@ export interface AppConfig {
     readonly tokenBudget: number;
     readonly maxConsecutiveFailures: number;
     readonly timeoutMs: number;
+    /** The fraction of each shared budget one tenant may use while another tenant asks for it. */
+    readonly tenantShare: number;
   };
   readonly tokenTtlSeconds: number;
   readonly refresh: {
@@ -177,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       tokenBudget: e.PARTICLE_TOKEN_BUDGET,
       maxConsecutiveFailures: e.PARTICLE_MAX_CONSECUTIVE_FAILURES,
       timeoutMs: e.PARTICLE_TIMEOUT_MS,
+      tenantShare: e.PARTICLE_TENANT_SHARE,
     },
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
     refresh: {
