@@ -95,6 +95,8 @@ export class CredentialRenewer {
     if (c.kind === 'client_credentials' && client.tenantId === null)
       throw new NotRenewableError(SHARED_CLIENT_MINTS_NOTHING);
     const permits = lane?.permits;
+    // Only the sweep brings an egress lane: its renewals are the scheduled ones (design.md §9.1).
+    const call = { tenantId: c.tenantId, scheduled: permits !== undefined };
     let tokens: TokenSet;
     let used = client.credentials;
     if (c.kind === 'client_credentials') {
@@ -104,13 +106,13 @@ export class CredentialRenewer {
         ...(c.scope ? { scope: c.scope } : {}),
       };
       try {
-        tokens = await this.particle.token(client.credentials, grant, permits);
+        tokens = await this.particle.token(client.credentials, grant, call, permits);
       } catch (err) {
         // Inside a rotation's grace period the previous secret is tried once; the metric is the alert.
         if (!client.fallback || !isParticleError(err) || err.kind !== 'invalid_client') throw err;
         this.metrics.fallbacks.inc();
         used = client.fallback;
-        tokens = await this.particle.token(client.fallback, grant, permits);
+        tokens = await this.particle.token(client.fallback, grant, call, permits);
       }
     } else {
       if (!c.refreshTokenSealed) throw new NotRenewableError('no refresh token is stored');
@@ -125,6 +127,7 @@ export class CredentialRenewer {
       tokens = await this.particle.token(
         client.credentials,
         { type: 'refresh_token', refreshToken },
+        call,
         permits,
       );
     }

@@ -124,7 +124,12 @@ export class ConnectSessionsService {
     if (!client) return pages.clientUnusable();
     const store = new ConnectStateStore(this.sessions, this.clock, session.id);
     // The link's own query string is not an OAuth response: passport must only start the flow here.
-    const result = await runStrategy(this.strategyFor(client, store), request, {}, { query: {} });
+    const result = await runStrategy(
+      this.strategyFor(session.tenantId, client, store),
+      request,
+      {},
+      { query: {} },
+    );
     if (result.kind === 'redirect') return { kind: 'redirect', location: result.url, status: result.status };
     if (result.kind === 'error' && result.error instanceof LinkUnavailableError) return pages.linkUsed();
     throw result.kind === 'error'
@@ -146,7 +151,10 @@ export class ConnectSessionsService {
     const client = await this.connectableClient(session);
     if (!client) return pages.clientUnusable();
     const store = new ConnectStateStore(this.sessions, this.clock, session.id);
-    const result = await runStrategy<ConnectedUser>(this.strategyFor(client, store), request);
+    const result = await runStrategy<ConnectedUser>(
+      this.strategyFor(session.tenantId, client, store),
+      request,
+    );
     switch (result.kind) {
       case 'success':
         return this.finishConnected(store.consumed ?? session, client, result.user.tokens, request.id);
@@ -162,14 +170,22 @@ export class ConnectSessionsService {
     }
   }
 
-  private strategyFor(client: UsableOAuthClient, store: ConnectStateStore): ParticleConnectStrategy {
+  private strategyFor(
+    tenantId: string,
+    client: UsableOAuthClient,
+    store: ConnectStateStore,
+  ): ParticleConnectStrategy {
     return new ParticleConnectStrategy({
       apiUrl: this.config.particle.apiUrl,
       clientId: client.credentials.clientId,
       callbackUrl: this.callbackUrl,
       store,
       exchange: (code, redirectUri) =>
-        this.particle.token(client.credentials, { type: 'authorization_code', code, redirectUri }),
+        this.particle.token(
+          client.credentials,
+          { type: 'authorization_code', code, redirectUri },
+          { tenantId, scheduled: false },
+        ),
     });
   }
 

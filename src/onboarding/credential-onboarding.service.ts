@@ -82,11 +82,11 @@ export class CredentialOnboardingService {
       throw ApiError.conflict(`OAuth client ${client.id}: ${SHARED_CLIENT_MINTS_NOTHING}`);
     let tokens;
     try {
-      tokens = await this.particle.token(client.credentials, {
-        type: 'client_credentials',
-        expiresIn: this.config.tokenTtlSeconds,
-        ...(scope ? { scope } : {}),
-      });
+      tokens = await this.particle.token(
+        client.credentials,
+        { type: 'client_credentials', expiresIn: this.config.tokenTtlSeconds, ...(scope ? { scope } : {}) },
+        { tenantId, scheduled: false },
+      );
     } catch (err) {
       if (isParticleError(err) && err.kind === 'invalid_client')
         await this.oauthClients.recordInvalid(client.id, err.description);
@@ -147,12 +147,11 @@ export class CredentialOnboardingService {
     const expiresIn = body.expires_in ?? DEFAULT_PASSWORD_TOKEN_SECONDS;
     try {
       // The password lives only in this call's arguments; it is never stored, logged or retried.
-      const tokens = await this.particle.token(client, {
-        type: 'password',
-        username,
-        password: body.password ?? '',
-        expiresIn,
-      });
+      const tokens = await this.particle.token(
+        client,
+        { type: 'password', username, password: body.password ?? '', expiresIn },
+        { tenantId, scheduled: false },
+      );
       return await this.storePassword(tenantId, oauthClientId, client, username, tokens, audit);
     } catch (err) {
       if (!(err instanceof MfaRequiredError)) throw onboardingError(err, 'the username or password');
@@ -208,7 +207,11 @@ export class CredentialOnboardingService {
       : PUBLIC_CLIENT;
     const mfaToken = this.box.open(challenge.mfaTokenSealed, mfaLocation(challenge.id));
     try {
-      const tokens = await this.particle.token(client, { type: 'mfa_otp', mfaToken, otp: body.otp });
+      const tokens = await this.particle.token(
+        client,
+        { type: 'mfa_otp', mfaToken, otp: body.otp },
+        { tenantId, scheduled: false },
+      );
       await this.challenges.deleteById(challenge.id);
       return await this.storePassword(
         tenantId,

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EgressLane } from './egress-lane.js';
 import { BudgetExhaustedError } from './particle.errors.js';
-import type { EgressPermit, TokenEndpointGuard } from './token-endpoint-guard.js';
+import type { EgressCall, EgressPermit, TokenEndpointGuard } from './token-endpoint-guard.js';
+
+const SWEEP_CALL: EgressCall = { tenantId: 'acme', scheduled: true };
 
 /**
  * The lane's ordering rules, against a guard that only writes down what it was asked. What the
@@ -13,7 +15,8 @@ class RecordingGuard {
   failNextAcquire: Error | undefined;
   private n = 0;
 
-  acquire(succeeded?: EgressPermit): Promise<EgressPermit> {
+  acquire(call: EgressCall, succeeded?: EgressPermit): Promise<EgressPermit> {
+    expect(call).toBe(SWEEP_CALL);
     this.calls.push(`acquire after ${succeeded ? this.name(succeeded) : 'nothing'}`);
     const error = this.failNextAcquire;
     this.failNextAcquire = undefined;
@@ -44,9 +47,9 @@ describe(EgressLane.name, () => {
     const guard = new RecordingGuard();
     const lane = laneWith(guard);
 
-    const first = await lane.acquire();
+    const first = await lane.acquire(SWEEP_CALL);
     await lane.recordOutcome(true, first);
-    const second = await lane.acquire();
+    const second = await lane.acquire(SWEEP_CALL);
     await lane.recordOutcome(false, second);
     await lane.settle();
 
@@ -56,12 +59,12 @@ describe(EgressLane.name, () => {
   it('counts a success as recorded when its hand-over was refused, and keeps it when the statement failed', async () => {
     const guard = new RecordingGuard();
     const lane = laneWith(guard);
-    await lane.recordOutcome(true, await lane.acquire());
+    await lane.recordOutcome(true, await lane.acquire(SWEEP_CALL));
     guard.failNextAcquire = new BudgetExhaustedError(10);
-    await expect(lane.acquire()).rejects.toBeInstanceOf(BudgetExhaustedError);
-    await lane.recordOutcome(true, await lane.acquire());
+    await expect(lane.acquire(SWEEP_CALL)).rejects.toBeInstanceOf(BudgetExhaustedError);
+    await lane.recordOutcome(true, await lane.acquire(SWEEP_CALL));
     guard.failNextAcquire = new Error('Connection terminated');
-    await expect(lane.acquire()).rejects.toThrow('Connection terminated');
+    await expect(lane.acquire(SWEEP_CALL)).rejects.toThrow('Connection terminated');
 
     await lane.settle();
 
@@ -78,12 +81,12 @@ describe(EgressLane.name, () => {
     vi.useFakeTimers();
     const guard = new RecordingGuard();
     const lane = laneWith(guard);
-    await lane.recordOutcome(true, await lane.acquire());
+    await lane.recordOutcome(true, await lane.acquire(SWEEP_CALL));
 
     await vi.advanceTimersByTimeAsync(999);
     const before = [...guard.calls];
     await vi.advanceTimersByTimeAsync(1);
-    await lane.acquire();
+    await lane.acquire(SWEEP_CALL);
     await lane.settle();
 
     expect(before).toEqual(['acquire after nothing']);

@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { isParticleError } from './particle.errors.js';
-import type { EgressPermit, TokenEndpointGuard } from './token-endpoint-guard.js';
+import type { EgressCall, EgressPermit, TokenEndpointGuard } from './token-endpoint-guard.js';
 
 /** What a token call needs of the guard: the guard itself, or a lane in front of it. */
 export interface EgressPermits {
-  acquire(): Promise<EgressPermit>;
+  acquire(call: EgressCall): Promise<EgressPermit>;
   recordOutcome(success: boolean, permit: EgressPermit): Promise<void>;
 }
 
@@ -31,13 +31,13 @@ export class EgressLane implements EgressPermits {
 
   constructor(private readonly guard: TokenEndpointGuard) {}
 
-  async acquire(): Promise<EgressPermit> {
+  async acquire(call: EgressCall): Promise<EgressPermit> {
     clearTimeout(this.timer);
     await this.settling;
     const succeeded = this.succeeded;
     this.succeeded = undefined;
     try {
-      return await this.guard.acquire(succeeded);
+      return await this.guard.acquire(call, succeeded);
     } catch (err) {
       // A refusal is an answer: its statement recorded the success. Anything else may not have.
       if (!isParticleError(err)) this.succeeded ??= succeeded;

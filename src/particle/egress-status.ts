@@ -30,7 +30,8 @@ class StreamsView {
 
 class TenantEgressView {
   @ApiProperty({ example: 'acme' }) tenant_id: string;
-  @ApiProperty({ example: 3 }) token_calls: number;
+  @ApiProperty({ example: 3, description: 'Token calls admitted in the current window (0: only refused)' })
+  token_calls: number;
   @ApiProperty({ example: 0 }) api_calls: number;
   @ApiProperty({ example: 0 }) streams: number;
 }
@@ -45,7 +46,7 @@ export class EgressStatusView {
   @ApiProperty({
     type: [TenantEgressView],
     description:
-      'The busiest tenants of the current window first (per-tenant accounting not built yet: empty)',
+      'Every tenant that made or was refused a token call in the current window, the busiest first (api_calls and streams: 0 until the proxy and the stream hub exist)',
   })
   tenants: TenantEgressView[];
 }
@@ -72,6 +73,11 @@ export function egressStatusView(s: TokenEndpointState, now: Date, windowMs: num
     },
     api_budget: { limit: API_BUDGET, used: 0, window_seconds: windowMs / 1000 },
     streams: { open: 0, limit: STREAM_LIMIT, opens_used: 0, opens_limit: STREAM_LIMIT },
-    tenants: [],
+    tenants: s.tenants.map((t) => ({
+      tenant_id: t.tenantId,
+      token_calls: t.calls,
+      api_calls: 0,
+      streams: 0,
+    })),
   };
 }

@@ -18,6 +18,14 @@ export class ParticleEgressEntity {
   callBuckets: [number, number][];
 
   /**
+   * The same calls per tenant: `[[bucket start ms, tenant id, calls], ...]`, one entry per tenant and
+   * bucket in the window. A refused call leaves an entry with 0 calls: the tenant asked, which is what
+   * limits the others to their share. Bounded by the budget plus one entry per asking tenant and bucket.
+   */
+  @Column({ name: 'tenant_buckets', type: 'jsonb', default: '[]' })
+  tenantBuckets: [number, string, number][];
+
+  /**
    * One lease per admitted token call whose outcome is not recorded yet (its expiry: the HTTP timeout
    * plus a grace). Calls in flight may all fail, so they count against the lockout margin; a lease that
    * expires unreported (a replica died mid-call) counts as a failure, as Particle may have seen one.

@@ -34,6 +34,30 @@ export interface AdmitResult extends EgressAfter {
   probe: boolean;
   /** The admission's sequence number (meaningful when admitted); its outcome is recorded with it. */
   seq: string;
+  /** Start (ms) of the oldest bucket holding a call of the caller's tenant, when any. */
+  tenantOldest: number | null;
+  /** The caller's tenant's calls in the window, this one included when admitted. */
+  tenantCalls: number;
+}
+
+/** What ADMIT decides on besides the row: the call, and the limits the guard derives from the config. */
+export interface AdmitCall {
+  budget: number;
+  /** Calls in the window past which on-demand calls are refused: the rest is the scheduled reserve. */
+  onDemandLimit: number;
+  /** A tenant's share of the budget, in calls. */
+  tenantLimit: number;
+  tenantId: string | null;
+  scheduled: boolean;
+  leaseUntil: Date;
+  bucket: number;
+  succeeded: AdmittedCall | null;
+}
+
+/** One tenant's token calls in the current window. */
+export interface TenantCalls {
+  tenantId: string;
+  calls: number;
 }
 
 /** An admitted call, as its outcome is recorded. */
@@ -50,6 +74,8 @@ export interface EgressReading {
   probing: boolean;
   /** Start (ms) of the oldest bucket in the window, when any. */
   oldest: number | null;
+  /** Every tenant that asked in the window, busiest first. */
+  tenants: TenantCalls[];
 }
 
 interface AdmitRow {
@@ -60,6 +86,8 @@ interface AdmitRow {
   calls: number;
   open: boolean;
   seq: string;
+  tenantOldest: string | null;
+  tenantCalls: number;
 }
 
 /**
@@ -72,18 +100,19 @@ export class ParticleEgressRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** `succeeded`: the caller's previous call, recorded as a success first (ADMIT's $8 and $9). */
-  async admit(
-    c: EgressContext,
-    call: { budget: number; leaseUntil: Date; bucket: number; succeeded: AdmittedCall | null },
-  ): Promise<AdmitResult> {
+  async admit(c: EgressContext, call: AdmitCall): Promise<AdmitResult> {
     const row = await this.decide<AdmitRow>(c, ADMIT_PREPARED, [
       call.budget,
       call.leaseUntil,
       call.bucket,
       call.succeeded?.leaseUntil ?? null,
       call.succeeded?.seq ?? null,
+      call.tenantId,
+      call.scheduled,
+      call.onDemandLimit,
+      call.tenantLimit,
     ]);
-    return { ...row, oldest: row.oldest === null ? null : Number(row.oldest) };
+    return { ...row, oldest: msOf(row.oldest), tenantOldest: msOf(row.tenantOldest) };
   }
 
   async recordOutcome(c: EgressContext, success: boolean, call: AdmittedCall): Promise<EgressAfter> {
@@ -122,6 +151,7 @@ export class ParticleEgressRepository {
         retryAt: Date | null;
         probing: boolean;
         oldest: string | null;
+        tenants: [string, number][];
       }[]
     >(READ, this.common(c));
     if (!row) {
@@ -132,10 +162,16 @@ export class ParticleEgressRepository {
         retryAt: null,
         probing: false,
         oldest: null,
+        tenants: [],
       };
     }
-    const { failures, oldest, ...rest } = row;
-    return { ...rest, consecutiveFailures: failures, oldest: oldest === null ? null : Number(oldest) };
+    const { failures, oldest, tenants, ...rest } = row;
+    return {
+      ...rest,
+      consecutiveFailures: failures,
+      oldest: msOf(oldest),
+      tenants: tenants.map(([tenantId, calls]) => ({ tenantId, calls })),
+    };
   }
 
   /**
@@ -160,4 +196,9 @@ export class ParticleEgressRepository {
   private common(c: EgressContext): unknown[] {
     return [c.id, c.now, c.windowEndedAfter, c.threshold];
   }
+}
+
+/** Bucket starts are bigint, which the driver hands over as text. */
+function msOf(value: string | null): number | null {
+  return value === null ? null : Number(value);
 }

@@ -41,7 +41,7 @@ export function keptAfterSuccess(failureSeqs: string, admitted: string): string 
 export function settled(lock: boolean): string {
   return `
   cur AS MATERIALIZED (
-    SELECT id, call_buckets, in_flight_until, seq, failure_seqs, opened_at, retry_at
+    SELECT id, call_buckets, tenant_buckets, in_flight_until, seq, failure_seqs, opened_at, retry_at
       FROM particle_egress WHERE id = $1::text ${lock ? 'FOR UPDATE' : ''}
   ),
   counted AS (

@@ -27,7 +27,7 @@ import {
   TokenGrant,
   TokenSet,
 } from './particle-api.js';
-import { EgressPermit, TokenEndpointGuard } from './token-endpoint-guard.js';
+import { EgressCall, EgressPermit, TokenEndpointGuard } from './token-endpoint-guard.js';
 
 type Request = AxiosRequestConfig & { method: string; url: string };
 
@@ -57,15 +57,17 @@ export class ParticleClient {
   }
 
   /**
-   * `POST /oauth/token`, form-encoded, client authenticated by HTTP Basic. Never retried. `permits`: a
-   * lane of this caller's (`egressLane`) when its calls come one after another, else the guard.
+   * `POST /oauth/token`, form-encoded, client authenticated by HTTP Basic. Never retried. `call`: whom
+   * it is for (the guard's tenant shares and scheduled reserve). `permits`: a lane of this caller's
+   * (`egressLane`) when its calls come one after another, else the guard.
    */
   async token(
     client: ClientCredentials,
     grant: TokenGrant,
+    call: EgressCall,
     permits: EgressPermits = this.guard,
   ): Promise<TokenSet> {
-    const permit = await permits.acquire();
+    const permit = await permits.acquire(call);
     // The expiry is counted from before the request left, so it can only err on the early side.
     const sentAt = this.clock.now();
     let answered2xx = false;

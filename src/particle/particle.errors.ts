@@ -118,12 +118,27 @@ export class RejectedError extends ParticleError {
   }
 }
 
-/** Refused locally: the shared token-endpoint budget of this egress IP is spent. */
+/** Which budget a refusal is about: the egress-wide one, or one tenant's share of it (design.md §6, §9.1). */
+export type BudgetScope = 'global' | 'tenant';
+
+/**
+ * Refused locally: the shared token-endpoint budget of this egress IP is spent (`global`), or the
+ * caller's tenant has used its share of it while other tenants are asking (`tenant`).
+ */
 export class BudgetExhaustedError extends ParticleError {
   readonly kind = 'budget_exhausted' as const;
   override readonly name = 'BudgetExhaustedError';
-  constructor(readonly retryAfterSeconds: number) {
-    super({ description: `Particle token-endpoint budget exhausted; retry in ${retryAfterSeconds} s` });
+  constructor(
+    readonly retryAfterSeconds: number,
+    readonly scope: BudgetScope = 'global',
+    tenantId?: string,
+  ) {
+    super({
+      description:
+        scope === 'tenant'
+          ? `Tenant ${tenantId ?? ''} has used its share of the Particle token-endpoint budget (PARTICLE_TENANT_SHARE) while other tenants are asking; retry in ${retryAfterSeconds} s`
+          : `Particle token-endpoint budget exhausted; retry in ${retryAfterSeconds} s`,
+    });
   }
 }
 
@@ -172,10 +187,10 @@ export function toApiError(err: ParticleError): ApiError {
   const e = err as AnyParticleError;
   switch (e.kind) {
     case 'budget_exhausted':
-      // The egress-wide budget, not a tenant's share of it (design.md §6: `scope` tells callers which).
+      // design.md §6: `scope` tells callers whether the egress-wide budget or their tenant's share is spent.
       return new ApiError('token_budget_exhausted', e.description, {
         retryAfterSeconds: e.retryAfterSeconds,
-        extras: { scope: 'global' },
+        extras: { scope: e.scope },
       });
     case 'breaker_open':
     case 'rate_limited':

@@ -5,10 +5,20 @@ import { MetricsService } from '../metrics/metrics.service.js';
 /** Which Particle endpoint a request went to; a fixed set, so label cardinality stays small. */
 export type ParticleEndpoint = 'token' | 'current' | 'revoke' | 'clients';
 
+/** Tenants given their own `tenant` label value; any other is counted as `other`. */
+const NAMED_TENANTS = 20;
+
 /** Particle traffic and the state of the token-endpoint guard, on the app's own registry. */
 @Injectable()
 export class ParticleMetrics {
   private readonly requests: Counter<'endpoint' | 'outcome'>;
+  private readonly tenantCalls: Counter<'tenant'>;
+  private readonly refusals: Counter<'budget' | 'scope'>;
+  /**
+   * Tenants named in `broker_egress_token_calls_total`: those that reached their share of a window, the
+   * ones worth watching, up to NAMED_TENANTS per process, so the series stay few whatever the tenants.
+   */
+  private readonly named = new Set<string>();
   private readonly duration: Histogram<'endpoint'>;
   private readonly budgetRemaining: Gauge;
   private readonly breakerOpen: Gauge;
@@ -33,6 +43,18 @@ export class ParticleMetrics {
       help: 'Token-endpoint calls left in the current 5-minute window, as of this replica’s last guard write',
       registers,
     });
+    this.tenantCalls = new Counter({
+      name: 'broker_egress_token_calls_total',
+      help: `Token calls admitted per tenant: tenants that reached their share get their own label (at most ${NAMED_TENANTS}), the rest count as "other"`,
+      labelNames: ['tenant'] as const,
+      registers,
+    });
+    this.refusals = new Counter({
+      name: 'broker_egress_refusals_total',
+      help: 'Calls refused locally for a spent budget: scope "global" (the egress-wide budget) or "tenant" (a tenant past its share)',
+      labelNames: ['budget', 'scope'] as const,
+      registers,
+    });
     this.breakerOpen = new Gauge({
       name: 'broker_particle_breaker_open',
       help: '1 while the token-endpoint failure breaker is open (incl. half-open), else 0',
@@ -49,5 +71,16 @@ export class ParticleMetrics {
   observeEgress(budgetRemaining: number, breakerOpen: boolean): void {
     this.budgetRemaining.set(budgetRemaining);
     this.breakerOpen.set(breakerOpen ? 1 : 0);
+  }
+
+  /** An admitted token call; `windowCalls`: its tenant's calls in the window, `share`: its share in calls. */
+  observeTenantCall(tenantId: string | null, windowCalls: number, share: number): void {
+    if (tenantId === null) return;
+    if (windowCalls >= share && this.named.size < NAMED_TENANTS) this.named.add(tenantId);
+    this.tenantCalls.inc({ tenant: this.named.has(tenantId) ? tenantId : 'other' });
+  }
+
+  observeRefusal(budget: 'token', scope: 'global' | 'tenant'): void {
+    this.refusals.inc({ budget, scope });
   }
 }

@@ -9,6 +9,7 @@ import {
   EgressAfter,
   EgressContext,
   ParticleEgressRepository,
+  TenantCalls,
 } from './particle-egress.repository.js';
 import { MAX_COUNTED_FAILURES } from './particle-egress.settled.js';
 import { BreakerOpenError, BudgetExhaustedError, ParticleError } from './particle.errors.js';
@@ -49,12 +50,28 @@ import { ParticleMetrics } from './particle.metrics.js';
  */
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
+/**
+ * Who a token call is for, as the tenant shares need it (design.md §9.1). No tenant's on-demand calls
+ * take more than PARTICLE_TENANT_SHARE of the budget while another tenant asked in the window (made or
+ * was refused a call); a tenant alone may take more. On-demand calls stop at RESERVE_FRACTION short of
+ * the budget: the rest is kept for scheduled renewals of tokens that would otherwise expire, which are
+ * never refused for their tenant's share (they go before on-demand mints) but count in it.
+ */
+export interface EgressCall {
+  /** null: a call for no tenant (checking a shared OAuth client's new secret); counted globally only. */
+  readonly tenantId: string | null;
+  /** A scheduled renewal (the sweep): may use the reserve. */
+  readonly scheduled: boolean;
+}
+
 export interface TokenEndpointState {
   budget: number;
   budgetUsed: number;
   /** While the budget is spent: when the oldest counted call leaves the window. */
   budgetRetryAt: Date | null;
   budgetRemaining: number;
+  /** Every tenant that asked in the window, busiest first. */
+  tenants: TenantCalls[];
   consecutiveFailures: number;
   breaker: BreakerState;
   retryAt: Date | null;
@@ -80,12 +97,14 @@ const BUCKET_MS = 5_000;
 const LEASE_GRACE_MS = 5_000;
 /** Calls in flight end within the HTTP time limit, usually far sooner. */
 const IN_FLIGHT_RETRY_SECONDS = 1;
+/** design.md §9.1: at least this much of the budget is kept for scheduled renewals. */
+const RESERVE_FRACTION = 0.2;
 
 function secondsUntil(at: number, now: Date): number {
   return Math.max(1, Math.ceil((at - now.getTime()) / 1000));
 }
 
-function refusalOf(r: AdmitResult, now: Date): ParticleError {
+function refusalOf(r: AdmitResult, call: EgressCall, now: Date): ParticleError {
   switch (r.refusal) {
     case 'cooldown':
       return new BreakerOpenError(secondsUntil(r.retryAt?.getTime() ?? 0, now));
@@ -96,6 +115,13 @@ function refusalOf(r: AdmitResult, now: Date): ParticleError {
         IN_FLIGHT_RETRY_SECONDS,
         'too many token requests in flight to rule out a lockout',
       );
+    case 'tenant':
+      // Its oldest counted call leaving the window is the first moment it is below its share again.
+      return new BudgetExhaustedError(
+        secondsUntil((r.tenantOldest ?? 0) + BUCKET_MS + WINDOW_MS, now),
+        'tenant',
+        call.tenantId ?? undefined,
+      );
     default:
       return new BudgetExhaustedError(secondsUntil((r.oldest ?? 0) + BUCKET_MS + WINDOW_MS, now));
   }
@@ -104,6 +130,8 @@ function refusalOf(r: AdmitResult, now: Date): ParticleError {
 @Injectable()
 export class TokenEndpointGuard {
   private readonly budget: number;
+  private readonly onDemandLimit: number;
+  private readonly tenantLimit: number;
   private readonly threshold: number;
   private readonly leaseMs: number;
 
@@ -114,31 +142,41 @@ export class TokenEndpointGuard {
     private readonly metrics: ParticleMetrics,
   ) {
     this.budget = config.particle.tokenBudget;
+    // Below 5 calls a fifth of the budget is less than one call: no reserve rather than no on-demand call.
+    this.onDemandLimit = this.budget - Math.floor(this.budget * RESERVE_FRACTION);
+    this.tenantLimit = Math.max(1, Math.floor(this.budget * config.particle.tenantShare));
     this.threshold = Math.min(config.particle.maxConsecutiveFailures, MAX_COUNTED_FAILURES);
     this.leaseMs = config.particle.timeoutMs + LEASE_GRACE_MS;
   }
 
   /**
-   * Admits one token call or throws `budget_exhausted` / `breaker_open`; commits before returning.
-   * `succeeded`: the caller's previous call, which succeeded and is recorded so by the same statement
-   * (see `EgressLane`); it is recorded even when this call is refused.
+   * Admits one token call for `call` or throws `budget_exhausted` (global or the tenant's share) /
+   * `breaker_open`; commits before returning. `succeeded`: the caller's previous call, which succeeded
+   * and is recorded so by the same statement (see `EgressLane`); it is recorded even when this call is
+   * refused.
    */
-  async acquire(succeeded?: EgressPermit): Promise<EgressPermit> {
+  async acquire(call: EgressCall, succeeded?: EgressPermit): Promise<EgressPermit> {
     const now = this.clock.now();
     const t = now.getTime();
     const leaseUntil = new Date(t + this.leaseMs);
     const result = await this.repository.admit(this.context(now), {
       budget: this.budget,
+      onDemandLimit: this.onDemandLimit,
+      tenantLimit: this.tenantLimit,
+      tenantId: call.tenantId,
+      scheduled: call.scheduled,
       leaseUntil,
       bucket: t - (t % BUCKET_MS),
       succeeded: succeeded ?? null,
     });
     this.observe(result);
     if (result.refusal) {
-      const refusal = refusalOf(result, now);
+      const refusal = refusalOf(result, call, now);
       this.metrics.observeRequest('token', refusal.kind);
+      if (refusal instanceof BudgetExhaustedError) this.metrics.observeRefusal('token', refusal.scope);
       throw refusal;
     }
+    this.metrics.observeTenantCall(call.tenantId, result.tenantCalls, this.tenantLimit);
     return { leaseUntil, seq: result.seq, probe: result.probe };
   }
 
@@ -168,6 +206,7 @@ export class TokenEndpointGuard {
       budgetUsed: s.calls,
       budgetRetryAt: spent ? new Date((s.oldest ?? 0) + BUCKET_MS + WINDOW_MS) : null,
       budgetRemaining: Math.max(0, this.budget - s.calls),
+      tenants: s.tenants,
       consecutiveFailures: s.consecutiveFailures,
       breaker,
       retryAt: s.openedAt ? s.retryAt : null,

@@ -174,16 +174,18 @@ export class OAuthClientRotationService {
    * refuses with invalid_grant only after it has accepted the client's credentials.
    */
   private async verify(client: OAuthClientView, next: ClientCredentials): Promise<void> {
+    // The check counts for the client's tenant; a shared client's for none.
+    const call = { tenantId: client.tenant_id, scheduled: false };
     try {
       if (client.product_id) {
-        const tokens = await this.particle.token(next, { type: 'client_credentials', expiresIn: 60 });
+        const tokens = await this.particle.token(next, { type: 'client_credentials', expiresIn: 60 }, call);
         await this.particle.revokeCurrent(tokens.accessToken).catch(() => undefined);
       } else {
-        await this.particle.token(next, {
-          type: 'authorization_code',
-          code: PROBE_CODE,
-          redirectUri: client.redirect_uri ?? '',
-        });
+        await this.particle.token(
+          next,
+          { type: 'authorization_code', code: PROBE_CODE, redirectUri: client.redirect_uri ?? '' },
+          call,
+        );
       }
     } catch (err) {
       if (!isParticleError(err)) throw err;

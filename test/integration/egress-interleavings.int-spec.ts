@@ -12,6 +12,7 @@ import { ParticleModule } from '../../src/particle/particle.module.js';
 import { type EgressPermit, TokenEndpointGuard } from '../../src/particle/token-endpoint-guard.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TokenEndpointLimiter } from '../support/particle-fake/token-limiter.js';
+import { UNSHARED_CALL } from '../support/egress-call.js';
 
 /**
  * design.md §9.4 over generated interleavings: the real guard on PostgreSQL (two replicas), around it a
@@ -114,7 +115,7 @@ async function run(scenario: Scenario): Promise<void> {
     const succeeded = held;
     held = undefined;
     try {
-      c.permit = await guardOf(c).acquire(succeeded?.permit);
+      c.permit = await guardOf(c).acquire(UNSHARED_CALL, succeeded?.permit);
       c.phase = 'admitted';
       out++;
     } catch (err) {
@@ -172,7 +173,7 @@ async function run(scenario: Scenario): Promise<void> {
   // Whatever happened, once the longest cooldown is over a success admitted after it clears everything.
   clock.ms += 31 * 60_000;
   const guard = guards[1] as TokenEndpointGuard;
-  await guard.recordOutcome(true, await guard.acquire());
+  await guard.recordOutcome(true, await guard.acquire(UNSHARED_CALL));
   expect(await guard.state()).toMatchObject({ consecutiveFailures: 0, breaker: 'closed' });
 }
 

@@ -12,6 +12,7 @@ import { ParticleModule } from '../../src/particle/particle.module.js';
 import { TokenEndpointGuard } from '../../src/particle/token-endpoint-guard.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { ParticleFake, type FakeClient, type FakeUser } from '../support/particle-fake.js';
+import { UNSHARED_CALL } from '../support/egress-call.js';
 
 /**
  * design.md §9.4 seen from outside: a mint whose 200 is slow on its way back was counted by Particle as
@@ -59,11 +60,16 @@ async function rejection(promise: Promise<unknown>): Promise<ParticleError> {
 }
 
 const mint = () =>
-  client.token({ clientId: PRODUCT.id, clientSecret: PRODUCT.secret }, { type: 'client_credentials' });
+  client.token(
+    { clientId: PRODUCT.id, clientSecret: PRODUCT.secret },
+    { type: 'client_credentials' },
+    UNSHARED_CALL,
+  );
 const login = (password: string) =>
   client.token(
     { clientId: USER_CLIENT.id, clientSecret: USER_CLIENT.secret },
     { type: 'password', username: ALICE.username, password },
+    UNSHARED_CALL,
   );
 
 /**

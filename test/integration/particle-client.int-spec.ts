@@ -25,6 +25,7 @@ import { ParticleModule } from '../../src/particle/particle.module.js';
 import { TokenEndpointGuard } from '../../src/particle/token-endpoint-guard.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { ParticleFake, type FakeClient, type FakeUser } from '../support/particle-fake.js';
+import { UNSHARED_CALL } from '../support/egress-call.js';
 
 const START = Date.parse('2030-01-01T00:00:00.000Z');
 const WEB_REDIRECT = 'https://broker.example/oauth/callback';
@@ -140,7 +141,7 @@ afterAll(async () => {
 describe(ParticleClient.name, () => {
   describe('token', () => {
     it('posts a form-encoded body and authenticates the client by HTTP Basic only', async () => {
-      await client.token(creds(PRODUCT), { type: 'client_credentials', expiresIn: 3600 });
+      await client.token(creds(PRODUCT), { type: 'client_credentials', expiresIn: 3600 }, UNSHARED_CALL);
 
       const sent = fake.requests.at(-1);
       expect(sent?.method).toBe('POST');
@@ -154,12 +155,16 @@ describe(ParticleClient.name, () => {
     });
 
     it('returns a token set for a password login, expiring by the injected clock', async () => {
-      const set = await client.token(creds(USER_CLIENT), {
-        type: 'password',
-        username: ALICE.username,
-        password: ALICE.password,
-        expiresIn: 3600,
-      });
+      const set = await client.token(
+        creds(USER_CLIENT),
+        {
+          type: 'password',
+          username: ALICE.username,
+          password: ALICE.password,
+          expiresIn: 3600,
+        },
+        UNSHARED_CALL,
+      );
 
       expect(set).toEqual({
         accessToken: expect.any(String) as unknown,
@@ -175,12 +180,16 @@ describe(ParticleClient.name, () => {
     });
 
     it('returns a never-expiring token set, without a refresh token, for expires_in=0', async () => {
-      const set = await client.token(creds(USER_CLIENT), {
-        type: 'password',
-        username: ALICE.username,
-        password: ALICE.password,
-        expiresIn: 0,
-      });
+      const set = await client.token(
+        creds(USER_CLIENT),
+        {
+          type: 'password',
+          username: ALICE.username,
+          password: ALICE.password,
+          expiresIn: 0,
+        },
+        UNSHARED_CALL,
+      );
 
       expect(set.expiresAt).toBeNull();
       expect(set.refreshToken).toBeNull();
@@ -192,23 +201,31 @@ describe(ParticleClient.name, () => {
 
     it('completes an MFA login: mfa_required carries the token that the OTP step redeems', async () => {
       const challenge = await rejection(
-        client.token(creds(USER_CLIENT), {
-          type: 'password',
-          username: BOB.username,
-          password: BOB.password,
-          expiresIn: 7200,
-        }),
+        client.token(
+          creds(USER_CLIENT),
+          {
+            type: 'password',
+            username: BOB.username,
+            password: BOB.password,
+            expiresIn: 7200,
+          },
+          UNSHARED_CALL,
+        ),
       );
       expect(challenge).toBeInstanceOf(MfaRequiredError);
       const mfaToken = (challenge as MfaRequiredError).mfaToken;
       expect(mfaToken).toEqual(expect.any(String));
       expect(JSON.stringify(challenge)).not.toContain(mfaToken);
 
-      const set = await client.token(creds(USER_CLIENT), {
-        type: 'mfa_otp',
-        mfaToken,
-        otp: BOB.mfaSecretOtp ?? '',
-      });
+      const set = await client.token(
+        creds(USER_CLIENT),
+        {
+          type: 'mfa_otp',
+          mfaToken,
+          otp: BOB.mfaSecretOtp ?? '',
+        },
+        UNSHARED_CALL,
+      );
 
       expect(fake.requests.at(-1)?.form).toEqual({
         grant_type: 'urn:custom:mfa-otp',
@@ -219,14 +236,22 @@ describe(ParticleClient.name, () => {
     });
 
     it('mints customer-scoped product tokens and refreshes them with the same client', async () => {
-      const customer = await client.token(creds(PRODUCT), {
-        type: 'client_credentials',
-        scope: 'customer=jane@example.com',
-      });
-      const renewed = await client.token(creds(PRODUCT), {
-        type: 'refresh_token',
-        refreshToken: customer.refreshToken ?? '',
-      });
+      const customer = await client.token(
+        creds(PRODUCT),
+        {
+          type: 'client_credentials',
+          scope: 'customer=jane@example.com',
+        },
+        UNSHARED_CALL,
+      );
+      const renewed = await client.token(
+        creds(PRODUCT),
+        {
+          type: 'refresh_token',
+          refreshToken: customer.refreshToken ?? '',
+        },
+        UNSHARED_CALL,
+      );
 
       expect(customer.scope).toBe('customer=jane@example.com');
       expect(customer.expiresAt).toEqual(new Date(START + 7_776_000 * 1000));
@@ -248,11 +273,15 @@ describe(ParticleClient.name, () => {
       const consent = await fetch(`${fake.url}/oauth/authorize?${query.toString()}`, { redirect: 'manual' });
       const code = new URL(consent.headers.get('location') ?? 'missing:').searchParams.get('code') ?? '';
 
-      const set = await client.token(creds(WEB), {
-        type: 'authorization_code',
-        code,
-        redirectUri: WEB_REDIRECT,
-      });
+      const set = await client.token(
+        creds(WEB),
+        {
+          type: 'authorization_code',
+          code,
+          redirectUri: WEB_REDIRECT,
+        },
+        UNSHARED_CALL,
+      );
 
       expect(set.accessToken).toEqual(expect.any(String));
       expect(fake.requests.at(-1)?.form).toEqual({
@@ -267,23 +296,35 @@ describe(ParticleClient.name, () => {
   describe('errors', () => {
     it('classifies Particle’s refusals into typed errors and public problems', async () => {
       const wrongPassword = await rejection(
-        client.token(creds(USER_CLIENT), { type: 'password', username: ALICE.username, password: 'guess' }),
+        client.token(
+          creds(USER_CLIENT),
+          { type: 'password', username: ALICE.username, password: 'guess' },
+          UNSHARED_CALL,
+        ),
       );
       const badSecret = await rejection(
-        client.token({ ...creds(PRODUCT), clientSecret: 'stale' }, { type: 'client_credentials' }),
+        client.token(
+          { ...creds(PRODUCT), clientSecret: 'stale' },
+          { type: 'client_credentials' },
+          UNSHARED_CALL,
+        ),
       );
       const wrongOtp = await rejection(
-        client.token(creds(USER_CLIENT), { type: 'mfa_otp', mfaToken: 'x', otp: '000000' }),
+        client.token(creds(USER_CLIENT), { type: 'mfa_otp', mfaToken: 'x', otp: '000000' }, UNSHARED_CALL),
       );
       const badScope = await rejection(
-        client.token(creds(PRODUCT), { type: 'client_credentials', scope: 'devices:list' }),
+        client.token(creds(PRODUCT), { type: 'client_credentials', scope: 'devices:list' }, UNSHARED_CALL),
       );
       const sso = await rejection(
-        client.token(creds(USER_CLIENT), {
-          type: 'password',
-          username: CAROL.username,
-          password: CAROL.password,
-        }),
+        client.token(
+          creds(USER_CLIENT),
+          {
+            type: 'password',
+            username: CAROL.username,
+            password: CAROL.password,
+          },
+          UNSHARED_CALL,
+        ),
       );
       const unknownToken = await rejection(client.currentToken('f'.repeat(40)));
 
@@ -313,7 +354,8 @@ describe(ParticleClient.name, () => {
     });
 
     it('reports 500s, HTML pages, timeouts and resets as unavailable and a 429 as rate_limited', async () => {
-      const attempt = () => rejection(client.token(creds(PRODUCT), { type: 'client_credentials' }));
+      const attempt = () =>
+        rejection(client.token(creds(PRODUCT), { type: 'client_credentials' }, UNSHARED_CALL));
       fake.injectFault({ kind: 'status', status: 500 }, { path: '/oauth/token', times: 1 });
       const serverError = await attempt();
       fake.injectFault({ kind: 'status', status: 502, html: true }, { path: '/oauth/token', times: 1 });
@@ -404,6 +446,7 @@ describe(ParticleClient.name, () => {
       const minted = await client.token(
         { clientId: created.clientId, clientSecret: created.secret },
         { type: 'client_credentials' },
+        UNSHARED_CALL,
       );
       await client.deleteClient(accessToken, { productId: '1234', clientId: created.clientId });
       await client.deleteClient(accessToken, { productId: '1234', clientId: created.clientId });
@@ -411,6 +454,7 @@ describe(ParticleClient.name, () => {
         client.token(
           { clientId: created.clientId, clientSecret: created.secret },
           { type: 'client_credentials' },
+          UNSHARED_CALL,
         ),
       );
 
@@ -462,9 +506,13 @@ describe(ParticleClient.name, () => {
 
   describe('observability', () => {
     it('counts requests by endpoint and outcome, and never logs a secret', async () => {
-      await client.token(creds(PRODUCT), { type: 'client_credentials' });
+      await client.token(creds(PRODUCT), { type: 'client_credentials' }, UNSHARED_CALL);
       await rejection(
-        client.token(creds(USER_CLIENT), { type: 'password', username: ALICE.username, password: 'typo-pw' }),
+        client.token(
+          creds(USER_CLIENT),
+          { type: 'password', username: ALICE.username, password: 'typo-pw' },
+          UNSHARED_CALL,
+        ),
       );
       const registry = moduleRef.get(MetricsService).registry;
 

@@ -40,7 +40,17 @@ const admit = (
   budget: number,
   leaseUntil = LEASE_UNTIL,
   succeeded: AdmittedCall | null = null,
-) => r.admit(context, { budget, leaseUntil, bucket: BUCKET, succeeded });
+) =>
+  r.admit(context, {
+    budget,
+    onDemandLimit: budget,
+    tenantLimit: budget,
+    tenantId: null,
+    scheduled: true,
+    leaseUntil,
+    bucket: BUCKET,
+    succeeded,
+  });
 const call = (admitted: AdmitResult, leaseUntil = LEASE_UNTIL): AdmittedCall => ({
   leaseUntil,
   seq: admitted.seq,

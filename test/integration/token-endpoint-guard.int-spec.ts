@@ -21,6 +21,7 @@ import { ParticleModule } from '../../src/particle/particle.module.js';
 import { TokenEndpointGuard } from '../../src/particle/token-endpoint-guard.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { ParticleFake, type FakeClient, type FakeUser } from '../support/particle-fake.js';
+import { UNSHARED_CALL } from '../support/egress-call.js';
 
 const START = Date.parse('2030-01-01T00:00:00.000Z');
 const MINUTE = 60_000;
@@ -94,11 +95,16 @@ async function rejection(promise: Promise<unknown>): Promise<ParticleError> {
 }
 
 const mint = (r: Replica) =>
-  r.client.token({ clientId: PRODUCT.id, clientSecret: PRODUCT.secret }, { type: 'client_credentials' });
+  r.client.token(
+    { clientId: PRODUCT.id, clientSecret: PRODUCT.secret },
+    { type: 'client_credentials' },
+    UNSHARED_CALL,
+  );
 const login = (r: Replica, password: string) =>
   r.client.token(
     { clientId: USER_CLIENT.id, clientSecret: USER_CLIENT.secret },
     { type: 'password', username: ALICE.username, password },
+    UNSHARED_CALL,
   );
 const wrongLogin = (r: Replica) => login(r, 'guess');
 const goodLogin = (r: Replica) => login(r, ALICE.password);
@@ -227,7 +233,7 @@ describe(TokenEndpointGuard.name, () => {
       const afterCooldown = (await r.guard.state()).breaker;
 
       // Held by hand, so that the second caller certainly arrives while the probe is still out.
-      const probe = await r.guard.acquire();
+      const probe = await r.guard.acquire(UNSHARED_CALL);
       const whileProbing = await r.guard.state();
       const second = await rejection(goodLogin(r));
       await r.guard.recordOutcome(false, probe);
@@ -333,15 +339,23 @@ describe(TokenEndpointGuard.name, () => {
       const r = await startReplica();
       const bob = { clientId: USER_CLIENT.id, clientSecret: USER_CLIENT.secret };
       const challenge = await rejection(
-        r.client.token(bob, { type: 'password', username: BOB.username, password: BOB.password }),
+        r.client.token(
+          bob,
+          { type: 'password', username: BOB.username, password: BOB.password },
+          UNSHARED_CALL,
+        ),
       );
       const afterChallenge = (await r.guard.state()).consecutiveFailures;
 
-      await r.client.token(bob, {
-        type: 'mfa_otp',
-        mfaToken: (challenge as MfaRequiredError).mfaToken,
-        otp: BOB.mfaSecretOtp ?? '',
-      });
+      await r.client.token(
+        bob,
+        {
+          type: 'mfa_otp',
+          mfaToken: (challenge as MfaRequiredError).mfaToken,
+          otp: BOB.mfaSecretOtp ?? '',
+        },
+        UNSHARED_CALL,
+      );
 
       expect(challenge).toBeInstanceOf(MfaRequiredError);
       expect(afterChallenge).toBe(1);
@@ -350,7 +364,7 @@ describe(TokenEndpointGuard.name, () => {
 
     it('counts a call whose outcome never arrived as failed once its lease expires, and only once', async () => {
       const r = await startReplica();
-      const permit = await r.guard.acquire();
+      const permit = await r.guard.acquire(UNSHARED_CALL);
       const inFlight = (await r.guard.state()).consecutiveFailures;
 
       clock.advance(TIMEOUT_MS + 5_000);
@@ -377,6 +391,7 @@ describe(TokenEndpointGuard.name, () => {
       r.client.token(
         { clientId: PRODUCT.id, clientSecret: PRODUCT.secret },
         { type: 'client_credentials' },
+        UNSHARED_CALL,
         lane,
       );
 
@@ -407,6 +422,7 @@ describe(TokenEndpointGuard.name, () => {
         r.client.token(
           { clientId: USER_CLIENT.id, clientSecret: USER_CLIENT.secret },
           { type: 'password', username: ALICE.username, password: 'guess' },
+          UNSHARED_CALL,
           lane,
         ),
       );

@@ -6,6 +6,7 @@ import { CustomerTokens1795470139693 } from './1795470139693-CustomerTokens.js';
 import { ManagedClients1795472349303 } from './1795472349303-ManagedClients.js';
 import { EgressBuckets1795476014001 } from './1795476014001-EgressBuckets.js';
 import { EgressSequence1795478000000 } from './1795478000000-EgressSequence.js';
+import { EgressTenants1795480000000 } from './1795480000000-EgressTenants.js';
 
 /** Applied in this order; a new migration is appended here (no directory globbing, so dist and tests agree). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ManagedClients1795472349303,
   EgressBuckets1795476014001,
   EgressSequence1795478000000,
+  EgressTenants1795480000000,
 ];
