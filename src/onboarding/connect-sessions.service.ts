@@ -17,6 +17,7 @@ import { BrowserAnswer, pages, redirectTo } from './connect-pages.js';
 import type { ConnectSessionEntity } from './connect-session.entity.js';
 import { ConnectOutcome, ConnectSessionsRepository } from './connect-sessions.repository.js';
 import { ConnectSessionView, CreateConnectSessionBody } from './connect-sessions.dto.js';
+import { callbackParams, OAUTH_ERROR_CODE } from './connect-callback.js';
 import {
   ConnectedUser,
   ConnectStateStore,
@@ -34,26 +35,6 @@ import { allowedReturnOrigins, returnToProblem, withConnectResult } from './retu
 const SESSION_TTL_MS = 10 * 60 * 1000;
 /** The audit actor of the callback: nobody holds an API key there, only the link. */
 const CONNECT_ACTOR = 'connect-link';
-const OAUTH_ERROR_CODE = /^[a-z_]{1,64}$/;
-
-interface CallbackParams {
-  code?: string;
-  state?: string;
-  error?: string;
-}
-
-/** The OAuth response in the callback's query; undefined when a field is repeated or not text. */
-function callbackParams(query: unknown): CallbackParams | undefined {
-  const q = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
-  const out: CallbackParams = {};
-  for (const key of ['code', 'state', 'error'] as const) {
-    const value = q[key];
-    if (value === undefined) continue;
-    if (typeof value !== 'string' || value === '') return undefined;
-    out[key] = value;
-  }
-  return out;
-}
 
 /**
  * The authorization-code connect flow (design.md §6): one-time links for a tenant's person, the redirect

@@ -76,3 +76,13 @@ export function grantForm(grant: TokenGrant): Record<string, string> {
       return { grant_type: 'authorization_code', code: grant.code, redirect_uri: grant.redirectUri };
   }
 }
+
+/** Where a product's clients live, or the account's when there is no product. */
+export function clientsPath(productId: string | undefined): string {
+  return productId === undefined ? '/v1/clients' : `/v1/products/${encodeURIComponent(productId)}/clients`;
+}
+
+/** §11: the header is the only non-deprecated way to present a token. */
+export function bearerHeaders(token: string): Record<string, string> {
+  return { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+}

@@ -18,7 +18,9 @@ import {
 import { ParticleEndpoint, ParticleMetrics } from './particle.metrics.js';
 import { EgressLane, EgressPermits } from './egress-lane.js';
 import {
+  bearerHeaders,
   ClientCredentials,
+  clientsPath,
   CreatedOAuthClient,
   CurrentToken,
   grantForm,
@@ -100,7 +102,7 @@ export class ParticleClient {
   async currentToken(accessToken: string): Promise<CurrentToken> {
     return this.call(
       'current',
-      { method: 'GET', url: '/v1/access_tokens/current', headers: this.bearer(accessToken) },
+      { method: 'GET', url: '/v1/access_tokens/current', headers: bearerHeaders(accessToken) },
       (answer) => {
         const json = this.successJson(answer);
         const expiresAt = json.expires_at ?? null;
@@ -124,7 +126,7 @@ export class ParticleClient {
   async revokeCurrent(accessToken: string): Promise<void> {
     await this.call(
       'revoke',
-      { method: 'DELETE', url: '/v1/access_tokens/current', headers: this.bearer(accessToken) },
+      { method: 'DELETE', url: '/v1/access_tokens/current', headers: bearerHeaders(accessToken) },
       (answer) => this.expectSuccess(answer, 401),
     );
   }
@@ -141,9 +143,9 @@ export class ParticleClient {
       'clients',
       {
         method: 'POST',
-        url: this.clientsPath(spec.productId),
+        url: clientsPath(spec.productId),
         data: JSON.stringify(body),
-        headers: { ...this.bearer(bearer), 'Content-Type': 'application/json' },
+        headers: { ...bearerHeaders(bearer), 'Content-Type': 'application/json' },
       },
       (answer) => {
         const created = this.successJson(answer).client;
@@ -175,20 +177,11 @@ export class ParticleClient {
       'clients',
       {
         method: 'DELETE',
-        url: `${this.clientsPath(target.productId)}/${encodeURIComponent(target.clientId)}`,
-        headers: this.bearer(bearer),
+        url: `${clientsPath(target.productId)}/${encodeURIComponent(target.clientId)}`,
+        headers: bearerHeaders(bearer),
       },
       (answer) => this.expectSuccess(answer, 404),
     );
-  }
-
-  private clientsPath(productId: string | undefined): string {
-    return productId === undefined ? '/v1/clients' : `/v1/products/${encodeURIComponent(productId)}/clients`;
-  }
-
-  private bearer(token: string): Record<string, string> {
-    // §11: the header is the only non-deprecated way to present a token.
-    return { Authorization: `Bearer ${token}`, Accept: 'application/json' };
   }
 
   private tokenSetOf(answer: HttpAnswer, sentAt: Date): TokenSet {
