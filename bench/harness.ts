@@ -191,19 +191,14 @@ export const BENCH_CLIENT = {
 } as const;
 
 /**
- * A tenant, the bench's product client and one client_credentials credential (minted at once), through
- * the API. `sharedClient`: the client belongs to no tenant, so every tenant may use it.
+ * A tenant, the bench's product client (the tenant's own) and one client_credentials credential (minted
+ * at once), through the API.
  */
-export async function seedTenant(
-  base: string,
-  adminKey: string,
-  tenantId: string,
-  options: { sharedClient?: boolean } = {},
-): Promise<void> {
+export async function seedTenant(base: string, adminKey: string, tenantId: string): Promise<void> {
   await postJson(base, adminKey, '/v1/tenants', { id: tenantId, name: tenantId });
   await postJson(base, adminKey, '/v1/oauth-clients', {
     id: BENCH_CLIENT.id,
-    ...(options.sharedClient ? {} : { tenant_id: tenantId }),
+    tenant_id: tenantId,
     client_id: BENCH_CLIENT.id,
     client_secret: BENCH_CLIENT.secret,
     type: 'installed',

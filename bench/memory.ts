@@ -38,6 +38,24 @@ async function heapMiB(base: string): Promise<number> {
   return Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1]) / 2 ** 20;
 }
 
+/** `mem-client-<i>` for tenants m1..m<count>, all the bench's Particle client, 16 requests at a time. */
+async function createClients(base: string, adminKey: string, count: number): Promise<void> {
+  let next = 1;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i <= count; i = next++) {
+      await postJson(base, adminKey, '/v1/oauth-clients', {
+        id: `mem-client-${i}`,
+        tenant_id: `m${i}`,
+        client_id: BENCH_CLIENT.id,
+        client_secret: BENCH_CLIENT.secret,
+        type: 'installed',
+        product_id: String(BENCH_CLIENT.productId),
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
 async function main(): Promise<void> {
   const scratch = await scratchDatabase();
   const fake = await ParticleFake.start({ tokenBudget: 10_000_000 });
@@ -65,16 +83,19 @@ async function main(): Promise<void> {
   const sample = async (label: string) => rows.push([label, rssMiB(broker.pid), await heapMiB(base)]);
   try {
     await sample('started, empty database');
-    await seedTenant(base, adminKey, 'm0', { sharedClient: true });
+    await seedTenant(base, adminKey, 'm0');
     await db.connect();
-    // One tenant and one due credential (no token yet: a sealed value is bound to its row) per tenant.
+    // One tenant, its own product client (a shared client never mints client_credentials, design.md §9.7)
+    // and one due credential per tenant (no token yet: a sealed value is bound to its row). The clients go
+    // through the API, which seals each secret for its own row.
     await db.query(
       `INSERT INTO tenants (id, name) SELECT 'm' || i, 'm' || i FROM generate_series(1, $1) AS i`,
       [TENANTS - 1],
     );
+    await createClients(base, adminKey, TENANTS - 1);
     await db.query(
       `INSERT INTO credentials (id, tenant_id, kind, oauth_client_id, issuer_client_id, status, failure_count, version, next_attempt_at)
-       SELECT gen_random_uuid(), 'm' || i, kind, oauth_client_id, issuer_client_id, 'active', 0, 1, now() - interval '1 minute'
+       SELECT gen_random_uuid(), 'm' || i, kind, 'mem-client-' || i, issuer_client_id, 'active', 0, 1, now() - interval '1 minute'
          FROM credentials, generate_series(1, $1) AS i`,
       [TENANTS - 1],
     );
