@@ -161,8 +161,11 @@ export class CredentialRenewalService implements OnApplicationShutdown {
     try {
       const { tokens, sealed } = await this.callParticle(c, lease, deadline, client);
       if (!(await this.repository.saveRenewedIfLeased(c, lease, sealed))) {
-        // Deleted meanwhile (the minted token then dies with Particle's TTL), or taken over after a stall.
-        if (!(await this.repository.findById(c.id))) throw ApiError.notFound(`Credential ${c.id}`);
+        // Deleted meanwhile (the minted token is revoked), or taken over after a stall.
+        if (!(await this.repository.findById(c.id))) {
+          await this.renewer.discard(tokens.accessToken);
+          throw ApiError.notFound(`Credential ${c.id}`);
+        }
         throw new ApiError('upstream_unavailable', 'The renewal lost its lease; try again', {
           retryAfterSeconds: 1,
         });

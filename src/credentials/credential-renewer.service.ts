@@ -168,6 +168,14 @@ export class CredentialRenewer {
    * needs a person (never retried); a refused client marks the client; outages back off. Local refusals
    * (budget, breaker) are not the credential's fault and leave it untouched (undefined).
    */
+  /**
+   * A token minted for a credential that is gone by the time it would be stored (deleted meanwhile): it is
+   * revoked at Particle rather than left alive until it expires. Best effort: it was never handed out.
+   */
+  async discard(accessToken: string): Promise<void> {
+    await this.particle.revokeCurrent(accessToken).catch(() => undefined);
+  }
+
   async failureFor(c: CredentialEntity, err: unknown): Promise<FailureUpdate | undefined> {
     const now = this.clock.now();
     if (err instanceof NotRenewableError)

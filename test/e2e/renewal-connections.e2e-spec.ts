@@ -88,6 +88,11 @@ describe('renewals against a slow Particle', () => {
       expect(deleted.status).toBe(204);
       const late = await renewing;
       expect(late.status, late.text).toBe(404);
+      // The token minted for the deleted credential was revoked, not left alive at Particle.
+      const revocations = quick.requests.filter(
+        (r) => r.method === 'DELETE' && r.path === '/v1/access_tokens/current',
+      );
+      expect(revocations).toHaveLength(2);
       for (const min of [0, 3000]) expect((await ask(min)).status).toBe(404);
       expect(await app.db.query('SELECT 1 FROM credentials WHERE id = $1', [credentialId])).toEqual([]);
     } finally {
