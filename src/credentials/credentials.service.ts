@@ -66,36 +66,44 @@ export class CredentialsService {
     const now = this.clock.now();
     const refresh = issued.keepRefreshToken ? issued.tokens.refreshToken : null;
     const refreshExpiresAt = refresh ? new Date(now.getTime() + REFRESH_TOKEN_LIFETIME_MS) : null;
-    const saved = await this.credentials.insert(
-      {
-        id,
-        tenantId: issued.tenantId,
-        kind: issued.kind,
-        oauthClientId: issued.oauthClientId,
-        issuerClientId: issued.issuerClientId,
-        scope: issued.scope,
-        username: issued.username,
-        accessTokenSealed: this.box.seal(
-          issued.tokens.accessToken,
-          credentialLocation(id, 'access_token_sealed'),
-        ),
-        refreshTokenSealed: refresh
-          ? this.box.seal(refresh, credentialLocation(id, 'refresh_token_sealed'))
-          : null,
-        accessExpiresAt: issued.tokens.expiresAt,
-        refreshExpiresAt,
-        lastRenewedAt: now,
-        nextAttemptAt: nextAttemptAfterIssue(
-          issued.kind,
-          issued.scope,
-          now,
-          issued.tokens.expiresAt,
+    const saved = await this.credentials
+      .insert(
+        {
+          id,
+          tenantId: issued.tenantId,
+          kind: issued.kind,
+          oauthClientId: issued.oauthClientId,
+          issuerClientId: issued.issuerClientId,
+          scope: issued.scope,
+          username: issued.username,
+          accessTokenSealed: this.box.seal(
+            issued.tokens.accessToken,
+            credentialLocation(id, 'access_token_sealed'),
+          ),
+          refreshTokenSealed: refresh
+            ? this.box.seal(refresh, credentialLocation(id, 'refresh_token_sealed'))
+            : null,
+          accessExpiresAt: issued.tokens.expiresAt,
           refreshExpiresAt,
-          this.config.refresh.leadSeconds,
-        ),
-      },
-      audit && ((em, row) => audit.appendIn(em, toCredentialView(row))),
-    );
+          lastRenewedAt: now,
+          nextAttemptAt: nextAttemptAfterIssue(
+            issued.kind,
+            issued.scope,
+            now,
+            issued.tokens.expiresAt,
+            refreshExpiresAt,
+            this.config.refresh.leadSeconds,
+          ),
+        },
+        audit && ((em, row) => audit.appendIn(em, toCredentialView(row))),
+      )
+      .catch(async (err: unknown) => {
+        // A token the broker minted for a credential that could not be stored (its audit row failed, the
+        // tenant went) is revoked rather than left alive at Particle; an imported one belongs to its owner.
+        if (issued.kind !== 'token')
+          await this.particle.revokeCurrent(issued.tokens.accessToken).catch(() => undefined);
+        throw err;
+      });
     return toCredentialView(saved);
   }
 

@@ -178,6 +178,9 @@ describe('admin actions commit with their audit row', () => {
       t.db.query<{ id: string }>(`SELECT id FROM credentials WHERE tenant_id = 'acme'`);
 
     it('stores no credential minted at onboarding when its audit row cannot be written', async () => {
+      const revocations = () =>
+        fake.requests.filter((r) => r.method === 'DELETE' && r.path === '/v1/access_tokens/current').length;
+      const before = revocations();
       await failAuditOf('credential.create');
       const res = await api('POST', '/v1/tenants/acme/credentials', {
         ...admin,
@@ -185,6 +188,8 @@ describe('admin actions commit with their audit row', () => {
       });
       expect5xx(res);
       expect(await credentialsOf()).toEqual([]);
+      // The token minted for it is revoked at Particle, not left alive unstored.
+      expect(revocations()).toBe(before + 1);
     });
 
     it('keeps a credential whose deletion cannot be audited; without the trigger it goes with its row', async () => {
