@@ -7,12 +7,12 @@ import { ConfigModule } from '../../src/config/config.module.js';
 import { dataSourceOptions } from '../../src/database/data-source.js';
 import { MetricsModule } from '../../src/metrics/metrics.module.js';
 import { ParticleClient } from '../../src/particle/particle.client.js';
-import { ParticleError } from '../../src/particle/particle.errors.js';
 import { ParticleModule } from '../../src/particle/particle.module.js';
 import { TokenEndpointGuard } from '../../src/particle/token-endpoint-guard.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { ParticleFake, type FakeClient, type FakeUser } from '../support/particle-fake.js';
 import { UNSHARED_CALL } from '../support/egress-call.js';
+import { rejection } from '../support/rejection.js';
 
 /**
  * design.md §9.4 seen from outside: a mint whose 200 is slow on its way back was counted by Particle as
@@ -48,16 +48,6 @@ let clock: TestClock;
 let moduleRef: TestingModule | undefined;
 let client: ParticleClient;
 let guard: TokenEndpointGuard;
-
-async function rejection(promise: Promise<unknown>): Promise<ParticleError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ParticleError);
-    return err as ParticleError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const mint = () =>
   client.token(

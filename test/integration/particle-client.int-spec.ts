@@ -15,7 +15,6 @@ import {
   InvalidGrantError,
   InvalidTokenError,
   MfaRequiredError,
-  ParticleError,
   RateLimitedError,
   RejectedError,
   toApiError,
@@ -26,6 +25,7 @@ import { TokenEndpointGuard } from '../../src/particle/token-endpoint-guard.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { ParticleFake, type FakeClient, type FakeUser } from '../support/particle-fake.js';
 import { UNSHARED_CALL } from '../support/egress-call.js';
+import { rejection } from '../support/rejection.js';
 
 const START = Date.parse('2030-01-01T00:00:00.000Z');
 const WEB_REDIRECT = 'https://broker.example/oauth/callback';
@@ -67,17 +67,6 @@ class CapturingLogger implements LoggerService {
   warn = (...args: unknown[]) => void this.lines.push(JSON.stringify(args));
   debug = (...args: unknown[]) => void this.lines.push(JSON.stringify(args));
   verbose = (...args: unknown[]) => void this.lines.push(JSON.stringify(args));
-}
-
-/** Resolves with what the promise rejected with; fails the test if it resolved. */
-async function rejection(promise: Promise<unknown>): Promise<ParticleError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ParticleError);
-    return err as ParticleError;
-  }
-  throw new Error('expected a rejection');
 }
 
 let db: TestDatabase;

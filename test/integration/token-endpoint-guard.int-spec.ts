@@ -22,6 +22,7 @@ import { TokenEndpointGuard } from '../../src/particle/token-endpoint-guard.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { ParticleFake, type FakeClient, type FakeUser } from '../support/particle-fake.js';
 import { UNSHARED_CALL } from '../support/egress-call.js';
+import { rejection } from '../support/rejection.js';
 
 const START = Date.parse('2030-01-01T00:00:00.000Z');
 const MINUTE = 60_000;
@@ -82,16 +83,6 @@ async function startReplica(env: Record<string, string> = {}): Promise<Replica> 
     guard: moduleRef.get(TokenEndpointGuard),
     gauge: async (name) => (await registry.getSingleMetric(name)?.get())?.values[0]?.value,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ParticleError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ParticleError);
-    return err as ParticleError;
-  }
-  throw new Error('expected a rejection');
 }
 
 const mint = (r: Replica) =>
