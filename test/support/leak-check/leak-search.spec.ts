@@ -72,6 +72,18 @@ describe(searchRun.name, () => {
     expect([...report.groups.values()][0]).toMatchObject({ kind: 'otp', first: `${PREFIX}.logs.txt:1` });
   });
 
+  it('does not take a long number a bad-input property sent as a secret for one', async () => {
+    await write(FILE_SUFFIX.secrets, [
+      JSON.stringify(['access_token', ACCESS]),
+      JSON.stringify(['refresh_token', REFRESH]),
+      JSON.stringify(['otp', OTP]),
+      JSON.stringify(['client_secret', '9223372036854775807']),
+    ]);
+    await write(FILE_SUFFIX.logs, ['{"msg":"Tenant 9223372036854775807 was not found"}']);
+    const report = await searchRun(dir);
+    expect(report).toMatchObject({ secrets: 3, hitCount: 0 });
+  });
+
   it('finds secrets in dumps as text or hex, names the table, and never prints a secret whole', async () => {
     const hex = Buffer.from(REFRESH).toString('hex');
     await write('.db1' + FILE_SUFFIX.dump, [

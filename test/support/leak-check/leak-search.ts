@@ -19,6 +19,12 @@ const LONG = 12;
 const SHORT = 6;
 /** `particle:particle` is the public client of Particle's own tools (particle-cloud.md): not a secret. */
 const PUBLIC_SECRETS = new Set(['particle']);
+/**
+ * A long run of digits is a number the bad-input properties sent in a secret's place (bigint's edge,
+ * say), which then stands in ids and messages all over the run: never one of the fakes' secrets, which
+ * are random text. OTPs, the only secrets made of digits, are six long and stay.
+ */
+const HOSTILE_NUMBER = /^-?\d{9,}$/;
 
 interface Secret {
   kind: string;
@@ -111,7 +117,9 @@ export async function searchRun(dir: string): Promise<LeakReport> {
   const files = (await readdir(dir)).sort();
   const named = (suffix: string) => files.filter((f) => f.endsWith(suffix)).map((f) => join(dir, f));
   const recorded = await loadSecrets(named(FILE_SUFFIX.secrets));
-  const usable = [...recorded].filter(([value]) => value.length >= SHORT && !PUBLIC_SECRETS.has(value));
+  const usable = [...recorded].filter(
+    ([value]) => value.length >= SHORT && !PUBLIC_SECRETS.has(value) && !HOSTILE_NUMBER.test(value),
+  );
   const long = usable.filter(([value]) => value.length >= LONG).map(([value, kind]) => ({ kind, value }));
   const short = usable.filter(([value]) => value.length < LONG).map(([value, kind]) => ({ kind, value }));
   // A secret kept as bytea would show as hex in a dump.
