@@ -4,6 +4,7 @@ import { Call, client } from '../support/http.js';
 import { ParticleFake } from '../support/particle-fake.js';
 import { tenantWithProductClient } from '../support/tenant-setup.js';
 import { startTestApp, TEST_ADMIN_KEY, TestApp } from '../support/test-app.js';
+import { HOSTILE_NUMERIC_STRINGS, HOSTILE_STRINGS } from '../support/hostile-inputs.js';
 
 const STATE_TABLES = [
   'tenants',
@@ -38,7 +39,7 @@ const withControls = fc
 /** Numbers written as strings, short and far past bigint, and numbers where strings are expected. */
 const numericStrings = fc.oneof(
   fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }).map(String),
-  fc.constantFrom('9223372036854775807', '9223372036854775808', '1e3', '0x10', '300.5', ' 300', '-0'),
+  fc.constantFrom(...HOSTILE_NUMERIC_STRINGS),
 );
 const oddNumbers = fc.constantFrom(0, -0, 1e21, Number.MAX_SAFE_INTEGER + 2, 2 ** 63, -1, 0.5);
 
@@ -56,17 +57,7 @@ const nasty = fc.oneof(
   oddNumbers,
   fc.string(),
   fc.string({ unit: 'grapheme', maxLength: 200 }),
-  fc.constantFrom(
-    '',
-    ' ',
-    '\u0000',
-    '../../etc/passwd',
-    "'; DROP TABLE tenants; --",
-    'x'.repeat(5000),
-    '{}',
-    'NaN',
-    '-1',
-  ),
+  fc.constantFrom(...HOSTILE_STRINGS),
   fc.integer(),
   fc.double(),
   fc.boolean(),

@@ -72,14 +72,20 @@ describe(searchRun.name, () => {
     expect([...report.groups.values()][0]).toMatchObject({ kind: 'otp', first: `${PREFIX}.logs.txt:1` });
   });
 
-  it('does not take a long number a bad-input property sent as a secret for one', async () => {
+  it('does not take a long number or a fixed hostile value a bad-input property sent for a secret', async () => {
     await write(FILE_SUFFIX.secrets, [
       JSON.stringify(['access_token', ACCESS]),
       JSON.stringify(['refresh_token', REFRESH]),
       JSON.stringify(['otp', OTP]),
       JSON.stringify(['client_secret', '9223372036854775807']),
+      JSON.stringify(['client_secret', '4815162342']),
+      JSON.stringify(['client_secret', "'; DROP TABLE tenants; --"]),
     ]);
-    await write(FILE_SUFFIX.logs, ['{"msg":"Tenant 9223372036854775807 was not found"}']);
+    await write(FILE_SUFFIX.logs, [
+      '{"msg":"Tenant 9223372036854775807 was not found"}',
+      '{"msg":"Tenant 4815162342 was not found"}',
+      `{"tenants":["'; DROP TABLE tenants; --"]}`,
+    ]);
     const report = await searchRun(dir);
     expect(report).toMatchObject({ secrets: 3, hitCount: 0 });
   });

@@ -9,6 +9,7 @@ import {
   SQL_DUMP_HEADER,
 } from './records.js';
 import { WindowMatcher } from './window-matcher.js';
+import { HOSTILE_NUMERIC_STRINGS, HOSTILE_STRINGS } from '../hostile-inputs.js';
 
 /** Substring match everywhere: every token, secret and code the fake mints is 36-40 characters. */
 const LONG = 12;
@@ -17,8 +18,11 @@ const LONG = 12;
  * and numbers of a dump, so they are looked for only in logs and responses, and only as a whole word.
  */
 const SHORT = 6;
-/** `particle:particle` is the public client of Particle's own tools (particle-cloud.md): not a secret. */
-const PUBLIC_SECRETS = new Set(['particle']);
+/**
+ * `particle:particle` is the public client of Particle's own tools (particle-cloud.md), and the bad-input
+ * properties' fixed hostile values are public by construction: not secrets.
+ */
+const PUBLIC_SECRETS = new Set<string>(['particle', ...HOSTILE_STRINGS, ...HOSTILE_NUMERIC_STRINGS]);
 /**
  * A long run of digits is a number the bad-input properties sent in a secret's place (bigint's edge,
  * say), which then stands in ids and messages all over the run: never one of the fakes' secrets, which
