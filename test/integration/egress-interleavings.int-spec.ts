@@ -1,18 +1,13 @@
-import { Test, type TestingModule } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { type TestingModule } from '@nestjs/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Clock } from '../../src/common/clock.js';
-import { loadConfig } from '../../src/config/config.js';
-import { ConfigModule } from '../../src/config/config.module.js';
-import { dataSourceOptions } from '../../src/database/data-source.js';
-import { MetricsModule } from '../../src/metrics/metrics.module.js';
 import { isParticleError } from '../../src/particle/particle.errors.js';
-import { ParticleModule } from '../../src/particle/particle.module.js';
 import { type EgressPermit, TokenEndpointGuard } from '../../src/particle/token-endpoint-guard.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TokenEndpointLimiter } from '../support/particle-fake/token-limiter.js';
 import { UNSHARED_CALL } from '../support/egress-call.js';
+import { startParticleModule } from '../support/particle-module.js';
 
 /**
  * design.md §9.4 over generated interleavings: the real guard on PostgreSQL (two replicas), around it a
@@ -46,22 +41,12 @@ const modules: TestingModule[] = [];
 let guards: TokenEndpointGuard[];
 
 async function startReplica(): Promise<TokenEndpointGuard> {
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: db.url,
-    PARTICLE_API_URL: 'http://127.0.0.1:9',
-    PARTICLE_TIMEOUT_MS: String(TIMEOUT_MS),
-    PARTICLE_MAX_CONSECUTIVE_FAILURES: '5',
+  const moduleRef = await startParticleModule({
+    databaseUrl: db.url,
+    particleUrl: 'http://127.0.0.1:9',
+    clock,
+    env: { PARTICLE_TIMEOUT_MS: String(TIMEOUT_MS), PARTICLE_MAX_CONSECUTIVE_FAILURES: '5' },
   });
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      ConfigModule.forRoot(config, clock),
-      TypeOrmModule.forRoot(dataSourceOptions(db.url, 4)),
-      MetricsModule,
-      ParticleModule,
-    ],
-  }).compile();
-  await moduleRef.init();
   modules.push(moduleRef);
   return moduleRef.get(TokenEndpointGuard);
 }

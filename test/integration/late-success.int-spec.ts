@@ -1,18 +1,13 @@
-import { Test, type TestingModule } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { type TestingModule } from '@nestjs/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Clock } from '../../src/common/clock.js';
-import { loadConfig } from '../../src/config/config.js';
-import { ConfigModule } from '../../src/config/config.module.js';
-import { dataSourceOptions } from '../../src/database/data-source.js';
-import { MetricsModule } from '../../src/metrics/metrics.module.js';
 import { ParticleClient } from '../../src/particle/particle.client.js';
-import { ParticleModule } from '../../src/particle/particle.module.js';
 import { TokenEndpointGuard } from '../../src/particle/token-endpoint-guard.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { ParticleFake, type FakeClient, type FakeUser } from '../support/particle-fake.js';
 import { UNSHARED_CALL } from '../support/egress-call.js';
 import { rejection } from '../support/rejection.js';
+import { startParticleModule } from '../support/particle-module.js';
 
 /**
  * design.md §9.4 seen from outside: a mint whose 200 is slow on its way back was counted by Particle as
@@ -92,22 +87,12 @@ beforeEach(async () => {
   clock = new TestClock();
   fake.reset();
   await db.query('DELETE FROM particle_egress');
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: db.url,
-    PARTICLE_API_URL: fake.url,
-    PARTICLE_TIMEOUT_MS: String(TIMEOUT_MS),
-    PARTICLE_MAX_CONSECUTIVE_FAILURES: '5',
+  moduleRef = await startParticleModule({
+    databaseUrl: db.url,
+    particleUrl: fake.url,
+    clock,
+    env: { PARTICLE_TIMEOUT_MS: String(TIMEOUT_MS), PARTICLE_MAX_CONSECUTIVE_FAILURES: '5' },
   });
-  moduleRef = await Test.createTestingModule({
-    imports: [
-      ConfigModule.forRoot(config, clock),
-      TypeOrmModule.forRoot(dataSourceOptions(db.url, 4)),
-      MetricsModule,
-      ParticleModule,
-    ],
-  }).compile();
-  await moduleRef.init();
   client = moduleRef.get(ParticleClient);
   guard = moduleRef.get(TokenEndpointGuard);
 });

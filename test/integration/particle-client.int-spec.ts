@@ -1,12 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { type TestingModule } from '@nestjs/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Clock } from '../../src/common/clock.js';
-import { loadConfig } from '../../src/config/config.js';
-import { ConfigModule } from '../../src/config/config.module.js';
-import { dataSourceOptions } from '../../src/database/data-source.js';
-import { MetricsModule } from '../../src/metrics/metrics.module.js';
 import { MetricsService } from '../../src/metrics/metrics.service.js';
 import { ParticleClient } from '../../src/particle/particle.client.js';
 import {
@@ -20,12 +15,12 @@ import {
   toApiError,
   UnavailableError,
 } from '../../src/particle/particle.errors.js';
-import { ParticleModule } from '../../src/particle/particle.module.js';
 import { TokenEndpointGuard } from '../../src/particle/token-endpoint-guard.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { ParticleFake, type FakeClient, type FakeUser } from '../support/particle-fake.js';
 import { UNSHARED_CALL } from '../support/egress-call.js';
 import { rejection } from '../support/rejection.js';
+import { startParticleModule } from '../support/particle-module.js';
 
 const START = Date.parse('2030-01-01T00:00:00.000Z');
 const WEB_REDIRECT = 'https://broker.example/oauth/callback';
@@ -85,26 +80,18 @@ beforeAll(async () => {
   fake = await ParticleFake.start({ now: () => clock.now().getTime() });
   for (const c of [PRODUCT, USER_CLIENT, WEB]) fake.addClient(c);
   for (const u of [ALICE, BOB, CAROL]) fake.addUser(u);
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: db.url,
-    PARTICLE_API_URL: fake.url,
-    PARTICLE_TIMEOUT_MS: '1000',
-    // This file provokes many failures on purpose; the guard's own behaviour is tested elsewhere.
-    PARTICLE_MAX_CONSECUTIVE_FAILURES: '9',
-    PARTICLE_TOKEN_BUDGET: '100',
+  moduleRef = await startParticleModule({
+    databaseUrl: db.url,
+    particleUrl: fake.url,
+    clock,
+    logger,
+    env: {
+      PARTICLE_TIMEOUT_MS: '1000',
+      // This file provokes many failures on purpose; the guard's own behaviour is tested elsewhere.
+      PARTICLE_MAX_CONSECUTIVE_FAILURES: '9',
+      PARTICLE_TOKEN_BUDGET: '100',
+    },
   });
-  moduleRef = await Test.createTestingModule({
-    imports: [
-      ConfigModule.forRoot(config, clock),
-      TypeOrmModule.forRoot(dataSourceOptions(db.url, 4)),
-      MetricsModule,
-      ParticleModule,
-    ],
-  })
-    .setLogger(logger)
-    .compile();
-  await moduleRef.init();
   client = moduleRef.get(ParticleClient);
   guard = moduleRef.get(TokenEndpointGuard);
 });

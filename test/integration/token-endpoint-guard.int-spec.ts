@@ -1,11 +1,6 @@
-import { Test, type TestingModule } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { type TestingModule } from '@nestjs/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Clock } from '../../src/common/clock.js';
-import { loadConfig } from '../../src/config/config.js';
-import { ConfigModule } from '../../src/config/config.module.js';
-import { dataSourceOptions } from '../../src/database/data-source.js';
-import { MetricsModule } from '../../src/metrics/metrics.module.js';
 import { MetricsService } from '../../src/metrics/metrics.service.js';
 import type { EgressLane } from '../../src/particle/egress-lane.js';
 import { ParticleClient } from '../../src/particle/particle.client.js';
@@ -17,12 +12,12 @@ import {
   ParticleError,
   toApiError,
 } from '../../src/particle/particle.errors.js';
-import { ParticleModule } from '../../src/particle/particle.module.js';
 import { TokenEndpointGuard } from '../../src/particle/token-endpoint-guard.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { ParticleFake, type FakeClient, type FakeUser } from '../support/particle-fake.js';
 import { UNSHARED_CALL } from '../support/egress-call.js';
 import { rejection } from '../support/rejection.js';
+import { startParticleModule } from '../support/particle-module.js';
 
 const START = Date.parse('2030-01-01T00:00:00.000Z');
 const MINUTE = 60_000;
@@ -60,22 +55,13 @@ const modules: TestingModule[] = [];
 
 /** One "replica": its own Nest module, pool and metrics registry, on the shared database and clock. */
 async function startReplica(env: Record<string, string> = {}): Promise<Replica> {
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: db.url,
-    PARTICLE_API_URL: fake.url,
-    PARTICLE_TIMEOUT_MS: String(TIMEOUT_MS),
-    ...env,
+  const moduleRef = await startParticleModule({
+    databaseUrl: db.url,
+    particleUrl: fake.url,
+    clock,
+    poolSize: 8,
+    env: { PARTICLE_TIMEOUT_MS: String(TIMEOUT_MS), ...env },
   });
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      ConfigModule.forRoot(config, clock),
-      TypeOrmModule.forRoot(dataSourceOptions(db.url, 8)),
-      MetricsModule,
-      ParticleModule,
-    ],
-  }).compile();
-  await moduleRef.init();
   modules.push(moduleRef);
   const registry = moduleRef.get(MetricsService).registry;
   return {
