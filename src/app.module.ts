@@ -16,6 +16,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { TenantLifecycleModule } from './tenants/tenant-lifecycle.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 import { CredentialsModule } from './credentials/credentials.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { OnboardingModule } from './onboarding/onboarding.module.js';
 import { RefreshSchedulerModule } from './refresh-scheduler/refresh-scheduler.module.js';
 import { TokenStoreModule } from './token-store/token-store.module.js';
@@ -48,6 +49,7 @@ export class AppModule {
         OnboardingModule,
         TokenStoreModule,
         RefreshSchedulerModule,
+        NotificationsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };

@@ -32,6 +32,11 @@ export class SuccessAudit {
     this.appendedRows++;
   }
 
+  /** Who acts: an API key id, `bootstrap`, or the CLI's actor. */
+  get actor(): string {
+    return this.call.actor;
+  }
+
   /** Whether a transaction took the row; read once the handler succeeded, so that transaction committed. */
   get appended(): boolean {
     return this.appendedRows > 0;

@@ -104,6 +104,8 @@ const envSchema = z.object({
   CUSTOMER_CREDENTIALS_PER_TENANT: intIn(0, 10_000_000).default(1000),
   // Per API key and replica; 0 turns the limit off.
   RATE_LIMIT_PER_MINUTE: intIn(0, 1_000_000_000).default(30_000),
+  WEBHOOK_TIMEOUT_MS: intIn(100, 60_000).default(5000),
+  WEBHOOK_ALLOW_HTTP: z.enum(['loopback', 'on', 'off']).default('loopback'),
 });
 
 export interface AppConfig {
@@ -141,6 +143,11 @@ export interface AppConfig {
   readonly rateLimitPerMinute: number;
   /** Customer-scoped credential rows one tenant may hold; a new customer beyond it is refused. */
   readonly customerCredentialsPerTenant: number;
+  readonly webhooks: {
+    readonly timeoutMs: number;
+    /** Where plain http endpoints are allowed: loopback addresses only, anywhere, or nowhere. */
+    readonly allowHttp: 'loopback' | 'on' | 'off';
+  };
 }
 
 export class ConfigError extends Error {
@@ -199,5 +206,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     customerCredentialsPerTenant: e.CUSTOMER_CREDENTIALS_PER_TENANT,
+    webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS, allowHttp: e.WEBHOOK_ALLOW_HTTP },
   });
 }

@@ -128,8 +128,11 @@ export class CredentialsRepository {
     return this.repo.find({ where: { tenantId }, order: { createdAt: 'ASC' } });
   }
 
-  async deleteById(id: string, also?: InTransaction<undefined>): Promise<void> {
+  /** `actor` is named in the `credential.revoked` event the deletion trigger writes (its `by`). */
+  async deleteById(id: string, also?: InTransaction<undefined>, actor?: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
+      // Transaction-local, so a pooled connection never carries it to another transaction.
+      if (actor) await em.query("SELECT set_config('broker.actor', $1, true)", [actor]);
       await em.query(DELETE_AND_NOTIFY, [id, CREDENTIAL_CHANNEL]);
       await also?.(em, undefined);
     });

@@ -217,6 +217,7 @@ export class CredentialsService {
     await this.credentials.deleteById(
       credential.id,
       audit && ((em) => audit.appendIn(em, { revoked_at_particle: revokedAtParticle })),
+      audit?.actor,
     );
     return { revokedAtParticle };
   }

@@ -19,6 +19,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: 'credentials', column: 'access_token_sealed' },
   { table: 'credentials', column: 'refresh_token_sealed' },
   { table: 'mfa_challenges', column: 'mfa_token_sealed' },
+  { table: 'webhook_secrets', column: 'secret_sealed' },
 ];
 
 export function sealedLocation(c: SealedColumn, rowId: string): SecretLocation {

@@ -10,6 +10,7 @@ import type { ClientCredentials } from '../particle/particle-api.js';
 import { ParticleClient } from '../particle/particle.client.js';
 import { isParticleError } from '../particle/particle.errors.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
+import { WebhookOutbox } from '../notifications/webhook-outbox.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
 import { OAuthClientView, RotateSecretBody } from './oauth-clients.dto.js';
 import { OAuthClientsService, secretLocation } from './oauth-clients.service.js';
@@ -35,6 +36,7 @@ export class OAuthClientRotationService {
     private readonly clock: Clock,
     private readonly credentials: CredentialsService,
     private readonly audit: AuditService,
+    private readonly outbox: WebhookOutbox,
   ) {}
 
   /**
@@ -69,6 +71,7 @@ export class OAuthClientRotationService {
       now,
       async (em) => {
         await this.credentials.callUpForClient(em, id, now);
+        await this.announceRotated(em, current, body.mode === 'particle' ? 'particle' : 'secret');
         // The client as it is once switched, as far as the row reads it (id, tenant, client id).
         await audit?.appendIn(em, { ...current, client_id: next.clientId, status: 'active' });
       },
@@ -153,11 +156,30 @@ export class OAuthClientRotationService {
     return { deleted, failed: due.length - deleted };
   }
 
+  /** `oauth_client.rotated`, committed with the switch (design.md §10). */
+  private async announceRotated(
+    em: EntityManager,
+    c: OAuthClientView,
+    mode: 'secret' | 'particle' | 'rollback',
+  ) {
+    const version = await this.repository.activeVersionIn(em, c.id);
+    await this.outbox.enqueue(
+      {
+        type: 'oauth_client.rotated',
+        tenantId: c.tenant_id,
+        orderingKey: `oauth_client:${c.id}`,
+        data: { oauth_client_id: c.id, version, mode },
+      },
+      em,
+    );
+  }
+
   async rollBack(id: string, audit?: SuccessAudit): Promise<OAuthClientView> {
     const current = await this.clients.get(id);
     const now = this.clock.now();
     const also = async (em: EntityManager) => {
       await this.credentials.callUpForClient(em, id, now);
+      await this.announceRotated(em, current, 'rollback');
       await audit?.appendIn(em, current);
     };
     if (!(await this.repository.rollBack(id, now, also))) {

@@ -270,6 +270,12 @@ export class OAuthClientsRepository {
     return result.affected ?? 0;
   }
 
+  /** Inside a rotation's transaction: the version number now active (announced in `oauth_client.rotated`). */
+  async activeVersionIn(em: EntityManager, id: string): Promise<number | null> {
+    const found = await em.findOneBy(OAuthClientSecretEntity, { oauthClientId: id, state: 'active' });
+    return found?.version ?? null;
+  }
+
   /** Particle answered invalid_client for the active secret: the client is at fault, not each tenant. */
   async markInvalid(id: string, error: string): Promise<void> {
     await this.clients.update({ id }, { status: 'invalid', lastError: error });

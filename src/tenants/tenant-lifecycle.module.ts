@@ -4,6 +4,7 @@ import { AuthModule } from '../auth/auth.module.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { CryptoModule } from '../crypto/crypto.module.js';
 import { ParticleModule } from '../particle/particle.module.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
 import { OAuthClientRotationService } from './oauth-client-rotation.service.js';
 import { OAuthClientsController } from './oauth-clients.controller.js';
 import { TenantLifecycleService } from './tenant-lifecycle.service.js';
@@ -15,7 +16,15 @@ import { TenantsModule } from './tenants.module.js';
  * detail and deletion (which also takes the tenant off API keys), and rotations (which verify at Particle and call the client's credentials up).
  */
 @Module({
-  imports: [TenantsModule, CredentialsModule, ParticleModule, CryptoModule, AuditModule, AuthModule],
+  imports: [
+    TenantsModule,
+    CredentialsModule,
+    ParticleModule,
+    CryptoModule,
+    AuditModule,
+    AuthModule,
+    NotificationsModule,
+  ],
   controllers: [TenantsController, OAuthClientsController],
   providers: [TenantLifecycleService, OAuthClientRotationService],
   exports: [OAuthClientRotationService],

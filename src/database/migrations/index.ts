@@ -7,6 +7,7 @@ import { ManagedClients1795472349303 } from './1795472349303-ManagedClients.js';
 import { EgressBuckets1795476014001 } from './1795476014001-EgressBuckets.js';
 import { EgressSequence1795478000000 } from './1795478000000-EgressSequence.js';
 import { EgressTenants1795480000000 } from './1795480000000-EgressTenants.js';
+import { Webhooks1795490000000 } from './1795490000000-Webhooks.js';
 
 /** Applied in this order; a new migration is appended here (no directory globbing, so dist and tests agree). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   EgressBuckets1795476014001,
   EgressSequence1795478000000,
   EgressTenants1795480000000,
+  Webhooks1795490000000,
 ];

@@ -1,0 +1,140 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed';
+
+/** A claimed delivery with what sending it needs. */
+export interface ClaimedDelivery {
+  id: string;
+  eventId: string;
+  endpointId: string;
+  url: string;
+  /** Attempts made before this one. */
+  attempt: number;
+  type: string;
+  data: Record<string, unknown>;
+  eventCreatedAt: Date;
+}
+
+export interface DeliveryOutcome {
+  state: DeliveryState;
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+  at: Date;
+  /** When the next attempt is due (pending); unchanged otherwise. */
+  nextAttemptAt: Date | null;
+}
+
+export interface DeliveryView {
+  id: string;
+  eventId: string;
+  type: string;
+  attempt: number;
+  state: DeliveryState;
+  statusCode: number | null;
+  error: string | null;
+  at: Date;
+  nextAttemptAt: Date | null;
+}
+
+export interface ClaimLimits {
+  limit: number;
+  /** At most this many of one endpoint per claim, so one slow endpoint cannot take every slot. */
+  perEndpoint: number;
+  /** Endpoints this replica already has enough of in flight. */
+  skipEndpoints: readonly string[];
+}
+
+/**
+ * Due deliveries nobody holds, in id order. An earlier pending delivery with the same ordering key to the
+ * same endpoint holds a later one back (events of one credential arrive in order). SKIP LOCKED lets
+ * replicas claim disjoint rows at once; the lease keeps them claimed after this statement, and lets
+ * another replica take them over when a replica dies mid-delivery.
+ */
+const CLAIM = `
+WITH candidates AS (
+  SELECT c.id, c.endpoint_id FROM webhook_deliveries c
+   WHERE c.state = 'pending' AND c.next_attempt_at <= $2 AND (c.lease_until IS NULL OR c.lease_until < $2)
+     AND NOT (c.endpoint_id = ANY($6::uuid[]))
+     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+                      WHERE p.state = 'pending' AND p.endpoint_id = c.endpoint_id
+                        AND p.ordering_key = c.ordering_key AND p.id < c.id)
+   ORDER BY c.id LIMIT $4::int * 4
+   FOR UPDATE OF c SKIP LOCKED
+), picked AS (
+  SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY endpoint_id ORDER BY id) AS n FROM candidates) x
+   WHERE n <= $5::int ORDER BY id LIMIT $4::int
+), claimed AS (
+  UPDATE webhook_deliveries d SET lease_owner = $1, lease_until = $3
+    FROM picked WHERE d.id = picked.id
+  RETURNING d.id, d.event_id, d.endpoint_id, d.attempt
+)
+SELECT c.id::text AS id, c.event_id AS "eventId", c.endpoint_id AS "endpointId", c.attempt, w.url,
+       e.type, e.data, e.created_at AS "eventCreatedAt"
+  FROM claimed c
+  JOIN webhook_events e ON e.id = c.event_id
+  JOIN webhook_endpoints w ON w.id = c.endpoint_id
+ ORDER BY c.id`;
+
+/** The only writer of `webhook_deliveries` past their creation (by `webhook_enqueue`). */
+@Injectable()
+export class WebhookDeliveriesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  claimDue(owner: string, now: Date, leaseUntil: Date, l: ClaimLimits): Promise<ClaimedDelivery[]> {
+    return this.dataSource.query<ClaimedDelivery[]>(CLAIM, [
+      owner,
+      now,
+      leaseUntil,
+      l.limit,
+      l.perEndpoint,
+      l.skipEndpoints,
+    ]);
+  }
+
+  /** Written only while this replica's lease holds: a replica that lost it (frozen, then taken over) writes nothing. */
+  async saveOutcomeIfLeased(id: string, owner: string, o: DeliveryOutcome): Promise<boolean> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `WITH saved AS (
+         UPDATE webhook_deliveries SET state = $3, attempt = $4, status_code = $5, error = $6,
+                last_attempt_at = $7, next_attempt_at = coalesce($8, next_attempt_at),
+                lease_owner = NULL, lease_until = NULL
+          WHERE id = $1 AND lease_owner = $2 RETURNING id)
+       SELECT id FROM saved`,
+      [id, owner, o.state, o.attempt, o.statusCode, o.error, o.at, o.nextAttemptAt],
+    );
+    return rows.length > 0;
+  }
+
+  /** At shutdown: what this replica still holds goes back at once, not when its leases run out. */
+  async releaseAllOwnedBy(owner: string): Promise<void> {
+    await this.dataSource.query(
+      'UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1',
+      [owner],
+    );
+  }
+
+  /** One endpoint's deliveries, newest first, older than the `before` cursor when given. */
+  pageForEndpoint(endpointId: string, limit: number, before?: string): Promise<DeliveryView[]> {
+    return this.dataSource.query<DeliveryView[]>(
+      `SELECT d.id::text AS id, d.event_id AS "eventId", e.type, d.attempt, d.state,
+              d.status_code AS "statusCode", d.error, coalesce(d.last_attempt_at, d.created_at) AS at,
+              CASE WHEN d.state = 'pending' THEN d.next_attempt_at END AS "nextAttemptAt"
+         FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+        WHERE d.endpoint_id = $1 AND ($3::bigint IS NULL OR d.id < $3::bigint)
+        ORDER BY d.id DESC LIMIT $2`,
+      [endpointId, limit, before ?? null],
+    );
+  }
+
+  /** For the metrics: pending deliveries and the age of the oldest, in seconds. */
+  async backlog(now: Date): Promise<{ pending: number; oldestSeconds: number }> {
+    const [row] = await this.dataSource.query<{ pending: string; oldest: Date | null }[]>(
+      `SELECT count(*) AS pending, min(created_at) AS oldest FROM webhook_deliveries WHERE state = 'pending'`,
+    );
+    const oldest = row?.oldest ? Math.max(0, (now.getTime() - new Date(row.oldest).getTime()) / 1000) : 0;
+    return { pending: Number(row?.pending ?? 0), oldestSeconds: oldest };
+  }
+}

@@ -1,0 +1,167 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Clock } from '../common/clock.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { SecretBox } from '../crypto/secret-box.js';
+import { nextAttemptAfter } from './retry-schedule.js';
+import {
+  ClaimedDelivery,
+  DeliveryOutcome,
+  WebhookDeliveriesRepository,
+} from './webhook-deliveries.repository.js';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository.js';
+import { WebhookMetrics } from './webhook.metrics.js';
+import { WebhookSender } from './webhook-sender.js';
+import { signatureHeader, webhookSecretLocation } from './webhook-signature.js';
+
+/** Deliveries in flight per replica, and of those at most this many to one endpoint. */
+const CONCURRENCY = 16;
+const PER_ENDPOINT = 4;
+/** How often an idle replica looks for due deliveries: events reach endpoints within about this. */
+const POLL_MS = 500;
+/** A lease outlives the attempt it covers by this much, so only a dead replica's leases run out. */
+const LEASE_MARGIN_MS = 5_000;
+
+/**
+ * Delivers the outbox on every replica, whatever REFRESH_CRON says (design.md §10): claims due deliveries
+ * with leases, signs and POSTs each, and records the outcome under its lease. At least once: a replica
+ * that dies mid-attempt leaves a lease that runs out, and another replica makes that attempt again with
+ * the same `webhook-id`.
+ */
+@Injectable()
+export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookDeliveryWorker.name);
+  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly perEndpoint = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private pumping = false;
+  private stopped = false;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly deliveries: WebhookDeliveriesRepository,
+    private readonly endpoints: WebhookEndpointsRepository,
+    private readonly sender: WebhookSender,
+    private readonly secrets: SecretBox,
+    private readonly clock: Clock,
+    private readonly metrics: WebhookMetrics,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.timeoutMs = config.webhooks.timeoutMs;
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.pump(), POLL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    // Attempts in flight end within the timeout; then nothing of this replica's is left claimed.
+    await Promise.allSettled([...this.inFlight.values()]);
+    await this.deliveries.releaseAllOwnedBy(this.owner).catch(() => undefined);
+  }
+
+  /** Claims and starts deliveries while slots are free and some are due. Exposed for tests that cannot wait. */
+  async pump(): Promise<void> {
+    if (this.pumping || this.stopped) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        const free = CONCURRENCY - this.inFlight.size;
+        if (free <= 0 || this.stopped) return;
+        const now = this.clock.now();
+        const claimed = await this.deliveries.claimDue(
+          this.owner,
+          now,
+          new Date(now.getTime() + this.timeoutMs + LEASE_MARGIN_MS),
+          { limit: free, perEndpoint: PER_ENDPOINT, skipEndpoints: this.busyEndpoints() },
+        );
+        if (claimed.length === 0) return;
+        const signing = await this.signingSecrets(claimed, now);
+        for (const d of claimed) this.start(d, signing.get(d.endpointId) ?? []);
+        if (claimed.length < free) return;
+      }
+    } catch (err) {
+      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'webhook claim failed');
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private busyEndpoints(): string[] {
+    return [...this.perEndpoint].filter(([, n]) => n >= PER_ENDPOINT).map(([id]) => id);
+  }
+
+  private async signingSecrets(claimed: ClaimedDelivery[], now: Date): Promise<Map<string, string[]>> {
+    const ids = [...new Set(claimed.map((d) => d.endpointId))];
+    const bySecret = new Map<string, string[]>();
+    for (const s of await this.endpoints.signingSecrets(ids, now)) {
+      const list = bySecret.get(s.endpointId) ?? [];
+      list.push(this.secrets.open(s.sealed, webhookSecretLocation(s.id)));
+      bySecret.set(s.endpointId, list);
+    }
+    return bySecret;
+  }
+
+  private start(d: ClaimedDelivery, secrets: string[]): void {
+    this.perEndpoint.set(d.endpointId, (this.perEndpoint.get(d.endpointId) ?? 0) + 1);
+    const run = this.deliver(d, secrets)
+      .catch((err: unknown) =>
+        this.logger.warn(
+          { err: err instanceof Error ? err.message : String(err), delivery: d.id },
+          'webhook outcome not recorded; the lease runs out and the attempt is made again',
+        ),
+      )
+      .finally(() => {
+        this.inFlight.delete(d.id);
+        const left = (this.perEndpoint.get(d.endpointId) ?? 1) - 1;
+        if (left > 0) this.perEndpoint.set(d.endpointId, left);
+        else this.perEndpoint.delete(d.endpointId);
+        void this.pump();
+      });
+    this.inFlight.set(d.id, run);
+  }
+
+  private async deliver(d: ClaimedDelivery, secrets: string[]): Promise<void> {
+    const body = JSON.stringify({
+      type: d.type,
+      timestamp: new Date(d.eventCreatedAt).toISOString(),
+      data: d.data,
+    });
+    const timestamp = Math.floor(this.clock.now().getTime() / 1000);
+    const result = await this.sender.post(
+      d.url,
+      {
+        'content-type': 'application/json',
+        'webhook-id': d.eventId,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signatureHeader(secrets, d.eventId, timestamp, body),
+        'user-agent': 'particle-token-broker',
+      },
+      body,
+      this.timeoutMs,
+    );
+    const at = this.clock.now();
+    const attempt = d.attempt + 1;
+    const outcome: DeliveryOutcome = {
+      attempt,
+      statusCode: result.statusCode,
+      error: result.error,
+      at,
+      state: 'delivered',
+      nextAttemptAt: null,
+    };
+    if (result.error !== null) {
+      const next = nextAttemptAfter(attempt, new Date(d.eventCreatedAt), at);
+      outcome.state = next ? 'pending' : 'failed';
+      outcome.nextAttemptAt = next;
+    }
+    this.metrics.deliveries.inc({ outcome: outcome.state === 'pending' ? 'retry' : outcome.state });
+    await this.deliveries.saveOutcomeIfLeased(d.id, this.owner, outcome);
+  }
+}
