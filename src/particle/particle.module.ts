@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
+import { OutboxModule } from '../notifications/outbox.module.js';
 import { EgressController } from './egress.controller.js';
 import { ParticleEgressRepository } from './particle-egress.repository.js';
 import { ParticleClient } from './particle.client.js';
@@ -18,6 +19,7 @@ import { TokenEndpointGuard } from './token-endpoint-guard.js';
   imports: [
     MetricsModule,
     AuditModule,
+    OutboxModule,
     HttpModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({

@@ -14,6 +14,7 @@ import {
 import { MAX_COUNTED_FAILURES } from './particle-egress.settled.js';
 import { BreakerOpenError, BudgetExhaustedError, ParticleError } from './particle.errors.js';
 import { ParticleMetrics } from './particle.metrics.js';
+import { EgressAnnouncements } from '../notifications/egress-announcements.js';
 
 /**
  * Protects the egress IP that every tenant shares at Particle's token endpoint (particle-cloud.md §0.3,
@@ -140,6 +141,7 @@ export class TokenEndpointGuard {
     private readonly repository: ParticleEgressRepository,
     private readonly clock: Clock,
     private readonly metrics: ParticleMetrics,
+    private readonly announcements: EgressAnnouncements,
   ) {
     this.budget = config.particle.tokenBudget;
     // Below 5 calls a fifth of the budget is less than one call: no reserve rather than no on-demand call.
@@ -173,7 +175,16 @@ export class TokenEndpointGuard {
     if (result.refusal) {
       const refusal = refusalOf(result, call, now);
       this.metrics.observeRequest('token', refusal.kind);
-      if (refusal instanceof BudgetExhaustedError) this.metrics.observeRefusal('token', refusal.scope);
+      if (refusal instanceof BudgetExhaustedError) {
+        this.metrics.observeRefusal('token', refusal.scope);
+        this.announcements.budgetExhausted(
+          'token',
+          refusal.scope,
+          call.tenantId,
+          refusal.retryAfterSeconds,
+          now,
+        );
+      }
       throw refusal;
     }
     this.metrics.observeTenantCall(call.tenantId, result.tenantCalls, this.tenantLimit);

@@ -4,7 +4,7 @@ import { AuthModule } from '../auth/auth.module.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { CryptoModule } from '../crypto/crypto.module.js';
 import { ParticleModule } from '../particle/particle.module.js';
-import { NotificationsModule } from '../notifications/notifications.module.js';
+import { OutboxModule } from '../notifications/outbox.module.js';
 import { OAuthClientRotationService } from './oauth-client-rotation.service.js';
 import { OAuthClientsController } from './oauth-clients.controller.js';
 import { TenantLifecycleService } from './tenant-lifecycle.service.js';
@@ -23,7 +23,7 @@ import { TenantsModule } from './tenants.module.js';
     CryptoModule,
     AuditModule,
     AuthModule,
-    NotificationsModule,
+    OutboxModule,
   ],
   controllers: [TenantsController, OAuthClientsController],
   providers: [TenantLifecycleService, OAuthClientRotationService],

@@ -367,3 +367,43 @@ describe('webhooks (design.md §10)', () => {
     expect((await api('GET', `/v1/webhooks/${w.id}`, admin)).status).toBe(404);
   });
 });
+
+describe('webhooks: egress.budget_exhausted', () => {
+  let fake: ParticleFake;
+  let t: TestApp;
+  let api: Call;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    fake = await ParticleFake.start({ tokenBudget: 10_000 });
+    t = await startTestApp({ env: { PARTICLE_API_URL: fake.url, PARTICLE_TOKEN_BUDGET: '2' }, clock });
+    api = client(t.url);
+    receiver = await WebhookReceiver.start();
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await t.close();
+    await fake.close();
+  });
+
+  it('announces a spent budget once per window and scope, however many calls it refuses', async () => {
+    const w = await api<Created>('POST', '/v1/webhooks', { ...admin, body: { url: receiver.url } });
+    await tenantWithProductClient(api, fake, 'solo'); // the first token call
+    const mint = (customer: string) =>
+      api('POST', '/v1/tenants/solo/tokens', { ...admin, body: { customer } });
+    expect((await mint('c1')).status).toBe(200);
+    for (const c of ['c2', 'c3', 'c4']) {
+      const refused = await mint(c);
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ code: 'token_budget_exhausted', scope: 'global' });
+    }
+    const got = await eventually(() => receiver.ofType('egress.budget_exhausted')[0]);
+    const event = verified(w.body.secret, got);
+    expect(event.data).toMatchObject({ budget: 'token', scope: 'global' });
+    expect(event.data.retry_after_seconds).toBeGreaterThan(0);
+    await t.app.get(WebhookDeliveryWorker).pump();
+    expect(receiver.ofType('egress.budget_exhausted')).toHaveLength(1);
+    const rows = await t.db.query("SELECT id FROM webhook_events WHERE type = 'egress.budget_exhausted'");
+    expect(rows).toHaveLength(1);
+  });
+});
