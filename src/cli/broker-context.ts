@@ -98,6 +98,7 @@ export class BrokerContext {
       ...process.env,
       REFRESH_CRON: 'off',
       BROKER_REENCRYPT: 'off',
+      BROKER_WEBHOOK_DELIVERY: 'off',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     });
     const embedded = { dataDir: config.dataDir, database: 'broker' };

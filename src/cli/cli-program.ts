@@ -7,6 +7,7 @@ import { encryptionCommands } from './commands/encryption.commands.js';
 import { oauthClientsCommands } from './commands/oauth-clients.commands.js';
 import { refreshCommand } from './commands/refresh.commands.js';
 import { tenantsCommands } from './commands/tenants.commands.js';
+import { webhooksCommands } from './commands/webhooks.commands.js';
 
 /** The whole command tree; names the program in help text (else commander names it after main.js). */
 export function cliProgram(): Command {
@@ -22,6 +23,7 @@ export function cliProgram(): Command {
     apiKeysCommands,
     encryptionCommands,
     egressCommands,
+    webhooksCommands,
     auditCommands,
   ]) {
     program.addCommand(sub);

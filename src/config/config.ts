@@ -106,6 +106,8 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: intIn(0, 1_000_000_000).default(30_000),
   WEBHOOK_TIMEOUT_MS: intIn(100, 60_000).default(5000),
   WEBHOOK_ALLOW_HTTP: z.enum(['loopback', 'on', 'off']).default('loopback'),
+  // Off only where a process is not a replica (the CLI): it must not deliver on the service's behalf.
+  BROKER_WEBHOOK_DELIVERY: z.enum(['on', 'off']).default('on'),
 });
 
 export interface AppConfig {
@@ -147,6 +149,8 @@ export interface AppConfig {
     readonly timeoutMs: number;
     /** Where plain http endpoints are allowed: loopback addresses only, anywhere, or nowhere. */
     readonly allowHttp: 'loopback' | 'on' | 'off';
+    /** Whether this process delivers the outbox (every replica does; the CLI does not). */
+    readonly deliver: boolean;
   };
 }
 
@@ -206,6 +210,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     customerCredentialsPerTenant: e.CUSTOMER_CREDENTIALS_PER_TENANT,
-    webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS, allowHttp: e.WEBHOOK_ALLOW_HTTP },
+    webhooks: {
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      allowHttp: e.WEBHOOK_ALLOW_HTTP,
+      deliver: e.BROKER_WEBHOOK_DELIVERY === 'on',
+    },
   });
 }

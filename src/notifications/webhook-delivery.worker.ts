@@ -40,6 +40,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   private pumping = false;
   private stopped = false;
   private readonly timeoutMs: number;
+  private readonly enabled: boolean;
 
   constructor(
     private readonly deliveries: WebhookDeliveriesRepository,
@@ -51,9 +52,11 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.timeoutMs = config.webhooks.timeoutMs;
+    this.enabled = config.webhooks.deliver;
   }
 
   onApplicationBootstrap(): void {
+    if (!this.enabled) return;
     this.timer = setInterval(() => void this.pump(), POLL_MS);
     this.timer.unref();
   }
