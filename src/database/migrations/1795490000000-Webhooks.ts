@@ -37,7 +37,8 @@ export class Webhooks1795490000000 implements MigrationInterface {
         REFERENCES "webhook_events"("id") ON DELETE CASCADE,
       CONSTRAINT "fk_webhook_deliveries_endpoint" FOREIGN KEY ("endpoint_id")
         REFERENCES "webhook_endpoints"("id") ON DELETE CASCADE)`);
-    await q.query(`CREATE INDEX "ix_webhook_deliveries_due" ON "webhook_deliveries" ("next_attempt_at")
+    // Claims read pending rows in id order: without this, each claim walks past every delivered row.
+    await q.query(`CREATE INDEX "ix_webhook_deliveries_pending" ON "webhook_deliveries" ("id")
       WHERE "state" = 'pending'`);
     await q.query(`CREATE INDEX "ix_webhook_deliveries_order" ON "webhook_deliveries"
       ("endpoint_id", "ordering_key", "id") WHERE "state" = 'pending'`);
