@@ -6,7 +6,8 @@ import { TENANT_ID_PATTERN } from '../tenants/tenant-id.js';
 /** Audit ids are PostgreSQL bigints: a larger cursor would fail the query instead of meaning "from the newest". */
 const MAX_BIGINT = 2n ** 63n - 1n;
 
-const IsAuditCursor = (): PropertyDecorator =>
+/** Also the cursor of webhook deliveries, whose ids are bigints too. */
+export const IsAuditCursor = (): PropertyDecorator =>
   ValidateBy({
     name: 'isAuditCursor',
     validator: {

@@ -15,9 +15,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { AcceptsDigits, AcceptsSingleString } from '../common/lenient-input.js';
-
-/** A tenant id, or the single wildcard `*`. */
-const TENANT_OR_WILDCARD = /^(\*|[a-z0-9][a-z0-9-]{1,62})$/;
+import { TENANT_OR_WILDCARD } from '../tenants/tenant-id.js';
 
 export class CreateApiKeyBody {
   @ApiProperty({ example: 'fleet-service (prod)' })

@@ -22,6 +22,9 @@ import {
   RenewedTokens,
 } from './credential-writes.js';
 
+/** More work committed with a write (an admin action's audit row), given what the write stored. */
+export type InTransaction<T> = (em: EntityManager, written: T) => Promise<void>;
+
 /**
  * The only writer of the `credentials` table. Every write notifies the tenant at commit (CREDENTIAL_CHANNEL),
  * which evicts cached tokens on every replica and wakes callers waiting for a renewal. Renewals are
@@ -29,9 +32,6 @@ import {
  * written back by short statements, and a write under a lease succeeds only while the lease and the
  * version still hold.
  */
-/** More work committed with a write (an admin action's audit row), given what the write stored. */
-export type InTransaction<T> = (em: EntityManager, written: T) => Promise<void>;
-
 @Injectable()
 export class CredentialsRepository {
   private readonly repo: Repository<CredentialEntity>;
@@ -128,10 +128,9 @@ export class CredentialsRepository {
     return this.repo.find({ where: { tenantId }, order: { createdAt: 'ASC' } });
   }
 
-  /** `actor` is named in the `credential.revoked` event the deletion trigger writes (its `by`). */
+  /** `actor`: the `by` of the trigger's `credential.revoked`, a transaction-local setting (never pooled). */
   async deleteById(id: string, also?: InTransaction<undefined>, actor?: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      // Transaction-local, so a pooled connection never carries it to another transaction.
       if (actor) await em.query("SELECT set_config('broker.actor', $1, true)", [actor]);
       await em.query(DELETE_AND_NOTIFY, [id, CREDENTIAL_CHANNEL]);
       await also?.(em, undefined);

@@ -14,7 +14,9 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { IsAuditCursor } from '../audit/audit.dto.js';
 import { AcceptsDigits, AcceptsSingleString } from '../common/lenient-input.js';
+import { TENANT_OR_WILDCARD } from '../tenants/tenant-id.js';
 
 /** Every event type of design.md §10 (`webhook.test` goes only to the endpoint it was asked for). */
 export const WEBHOOK_EVENT_TYPES = [
@@ -30,8 +32,6 @@ export const WEBHOOK_EVENT_TYPES = [
   'egress.budget_exhausted',
   'webhook.test',
 ] as const;
-
-const TENANT_OR_WILDCARD = /^(\*|[a-z0-9][a-z0-9-]{1,62})$/;
 
 export class CreateWebhookBody {
   @ApiProperty({ example: 'https://ops.example.com/hooks/particle-broker' })
@@ -101,8 +101,6 @@ export class QueuedTestEvent {
   @ApiProperty() event_id: string;
 }
 
-const MAX_BIGINT = 2n ** 63n - 1n;
-
 export class DeliveriesQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
   @IsOptional()
@@ -114,12 +112,9 @@ export class DeliveriesQuery {
 
   @ApiPropertyOptional({ description: 'Cursor: `next_before` of the previous page' })
   @IsOptional()
-  @Matches(/^[0-9]{1,19}$/, { message: 'before must be the next_before of a previous page' })
+  @IsAuditCursor()
   before?: string;
 }
-
-export const cursorInRange = (before: string | undefined): boolean =>
-  before === undefined || BigInt(before) <= MAX_BIGINT;
 
 export class DeliveryView {
   @ApiProperty() id: string;

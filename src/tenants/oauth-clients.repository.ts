@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, IsNull, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, LessThanOrEqual, Repository } from 'typeorm';
 import { prepared, queryPrepared } from '../database/prepared-statement.js';
 import { OAuthClientSecretEntity, SecretState } from './oauth-client-secret.entity.js';
 import { OAuthClientEntity } from './oauth-client.entity.js';
@@ -59,9 +59,8 @@ export class OAuthClientsRepository {
   }
 
   /**
-   * Creates the client and its first secret version in one transaction. `sealSecret` receives the secret
-   * row's id, which the ciphertext is bound to. Returns undefined when the id is taken. `also` (the
-   * action's audit row) commits with them.
+   * The client and its first secret version in one transaction, with `also` (the action's audit row).
+   * `sealSecret` gets the secret row's id, which the ciphertext is bound to. Undefined: the id is taken.
    */
   async createWithFirstSecret(
     client: NewOAuthClient,
@@ -131,10 +130,9 @@ export class OAuthClientsRepository {
   }
 
   /**
-   * Makes a new secret version active in one transaction: the active one becomes the fallback until
-   * `retireAfter` (or is retired at once when that is null), any older fallback is retired, and the client
-   * follows the new Particle client id. `alsoInTransaction` (the client's credentials called up for the
-   * scheduler, written by their own repository) commits with it. Returns false when the client vanished.
+   * A new active secret version in one transaction with `alsoInTransaction` (credentials called up, the
+   * event, the audit row): the active one is the fallback until `retireAfter` (null: retired at once),
+   * older fallbacks are retired, the client follows the new Particle client id. False: the client vanished.
    */
   async rotate(
     id: string,
@@ -261,19 +259,15 @@ export class OAuthClientsRepository {
 
   /** Fallback secrets whose grace has passed are never used again; the state says so too. */
   async retireExpiredFallbacks(now: Date): Promise<number> {
-    const result = await this.secrets
-      .createQueryBuilder()
-      .update()
-      .set({ state: 'retired' })
-      .where(`state = 'previous' AND retire_after <= :now`, { now })
-      .execute();
-    return result.affected ?? 0;
+    const where = { state: 'previous' as const, retireAfter: LessThanOrEqual(now) };
+    return (await this.secrets.update(where, { state: 'retired' })).affected ?? 0;
   }
 
   /** Inside a rotation's transaction: the version number now active (announced in `oauth_client.rotated`). */
   async activeVersionIn(em: EntityManager, id: string): Promise<number | null> {
-    const found = await em.findOneBy(OAuthClientSecretEntity, { oauthClientId: id, state: 'active' });
-    return found?.version ?? null;
+    return (
+      (await em.findOneBy(OAuthClientSecretEntity, { oauthClientId: id, state: 'active' }))?.version ?? null
+    );
   }
 
   /** Particle answered invalid_client for the active secret: the client is at fault, not each tenant. */

@@ -1,7 +1,7 @@
 import { isUUID } from 'class-validator';
 import { ApiError } from '../../common/api-error.js';
 import { WebhooksController } from '../../notifications/webhooks.controller.js';
-import { CreateWebhookBody, cursorInRange, DeliveriesQuery } from '../../notifications/webhooks.dto.js';
+import { CreateWebhookBody, DeliveriesQuery } from '../../notifications/webhooks.dto.js';
 import { WebhooksService } from '../../notifications/webhooks.service.js';
 import { field } from '../cli-output.js';
 import type { CommandImpl } from '../command-runner.js';
@@ -77,7 +77,6 @@ export const listDeliveries: CommandImpl<WebhookDeliveriesOptions> = async (
 ) => {
   const id = webhookId(raw);
   const q = await broker.validated(DeliveriesQuery, { limit: options.limit, before: options.before });
-  if (!cursorInRange(q.before)) throw ApiError.validation('before is out of range');
   const page = await (await broker.get(WebhooksService)).deliveriesPage(id, q.limit ?? 100, q.before);
   output.result(options.json ? page : page.items, options.json ?? false, DELIVERY_COLUMNS);
 };
