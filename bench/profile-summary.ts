@@ -46,6 +46,78 @@ function packageOf(node: ProfileNode): string {
 const label = (node: ProfileNode): string =>
   `${node.callFrame.functionName || '(anonymous)'} ${shortUrl(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
 
+/**
+ * The steps of a request on the token path, by the frames that start them. A sample counts for the
+ * innermost specific step on its stack (the audit INSERT inside the issuer counts as the INSERT), else
+ * for the innermost general one (Nest's, Fastify's or node's own work around the steps), else by its
+ * leaf (garbage collection, idle).
+ */
+const STEPS: [step: string, test: (f: ProfileNode['callFrame']) => boolean][] = [
+  ['async_hooks (promise hooks, resources)', (f) => f.url.includes('async_hooks')],
+  ['API key guard', (f) => f.url.includes('/auth/api-key')],
+  ['rate limit', (f) => f.url.includes('@nestjs/throttler') || f.url.includes('/auth/rate-limit')],
+  [
+    'body validation (pipes)',
+    (f) => f.functionName === 'applyPipes' || f.url.includes('/common/validation.js'),
+  ],
+  ['control-character check', (f) => f.url.includes('/common/control-characters.js')],
+  [
+    'audit INSERT (batch, pg)',
+    (f) => f.url.includes('/audit/audit.repository') || /\/(pg|pg-protocol|pg-pool|typeorm)\//.test(f.url),
+  ],
+  ['audit record, group commit', (f) => f.url.includes('/audit/') || f.url.includes('/logging/redaction')],
+  ['token issuer (cache, view)', (f) => f.url.includes('/token-store/')],
+  ['request log hook', (f) => f.url.includes('/logging/request-logging')],
+  ['metrics hook', (f) => f.url.includes('prom-client') || f.url.includes('/metrics/')],
+  [
+    'request id, headers hooks',
+    (f) =>
+      f.url.includes('/app.factory.js') ||
+      f.url.includes('/common/request-id') ||
+      f.url.includes('/common/security-headers'),
+  ],
+  [
+    'response send (serialise, write)',
+    (f) => f.functionName === 'Reply.send' && f.url.includes('fastify/lib/reply.js'),
+  ],
+  [
+    'body parse',
+    (f) =>
+      f.url.includes('secure-json-parse') ||
+      (f.url.includes('content-type-parser.js') && /^(rawBody|defaultJsonParser)$/.test(f.functionName)),
+  ],
+];
+const GENERAL: [step: string, test: (f: ProfileNode['callFrame']) => boolean][] = [
+  [
+    'Nest router, guards/pipes consumers',
+    (f) => f.url.includes('@nestjs/') || f.url.includes('reflect-metadata'),
+  ],
+  ['Fastify routing, hooks', (f) => f.url.includes('fastify/') || f.url.includes('find-my-way')],
+  [
+    'node http (parse, socket)',
+    (f) => /^node:(_http|net|internal\/streams|internal\/stream_base|events)/.test(f.url),
+  ],
+];
+
+/** Fastify's hook runner: a callback hook calls it (`done`) to run the rest of the request. */
+const isHookContinuation = (f: ProfileNode['callFrame'] | undefined): boolean =>
+  f !== undefined && f.url.includes('fastify/lib/hooks.js') && /^(next|hookRunner)$/.test(f.functionName);
+
+function stepOf(id: number, byId: Map<number, ProfileNode>, parent: Map<number, number>): string {
+  for (const steps of [STEPS, GENERAL]) {
+    let callee: ProfileNode['callFrame'] | undefined;
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const frame = (byId.get(cur) as ProfileNode).callFrame;
+      // What a callback hook's `done` went on to run is not that hook's work.
+      const step = isHookContinuation(callee) ? undefined : steps.find(([, test]) => test(frame));
+      if (step) return step[0];
+      callee = frame;
+    }
+  }
+  const leaf = (byId.get(id) as ProfileNode).callFrame;
+  return leaf.url ? 'other' : leaf.functionName;
+}
+
 function main(): void {
   const [path, rowsArg] = process.argv.slice(2);
   if (!path) throw new Error('usage: profile-summary <dir-or-file.cpuprofile> [rows]');
@@ -63,6 +135,7 @@ function main(): void {
   const end = times.at(-1) ?? profile.endTime;
 
   const self = new Map<string, number>();
+  const byStep = new Map<string, number>();
   const selfByPackage = new Map<string, number>();
   const inclusive = new Map<string, number>();
   const add = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
@@ -74,6 +147,7 @@ function main(): void {
     total++;
     add(self, label(node));
     add(selfByPackage, packageOf(node));
+    add(byStep, stepOf(id, byId, parent));
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const k = label(byId.get(cur) as ProfileNode);
@@ -89,6 +163,7 @@ function main(): void {
     }
   };
   console.log(`${file}: ${total} samples in the last ${windowUs / 1e6} s`);
+  print('by step of the token request (innermost step on the stack; see STEPS)', byStep);
   print('self time by package', selfByPackage);
   print('self time by function', self);
   print('inclusive time', inclusive);
