@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger as Pino } from 'pino';
-import { requestContext } from './app-logger.js';
 
 /**
  * Paths that must not reach logs: query strings can carry OAuth codes and states, and a connect link's
@@ -23,9 +22,6 @@ export function loggablePath(url: string): string {
 const QUIET_ROUTES = new Set(['/v1/tenants/:id/tokens']);
 
 export function registerRequestLogging(fastify: FastifyInstance, logger: Pino): void {
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    requestContext.run({ requestId: request.id }, done);
-  });
   fastify.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
     const quiet = status < 400 && QUIET_ROUTES.has(request.routeOptions.url ?? '');
@@ -33,6 +29,7 @@ export function registerRequestLogging(fastify: FastifyInstance, logger: Pino): 
     if (logger.isLevelEnabled(level)) {
       logger[level](
         {
+          reqId: request.id,
           req: { id: request.id, method: request.method, url: loggablePath(request.url) },
           res: { statusCode: status },
           responseTime: Math.round(reply.elapsedTime * 100) / 100,

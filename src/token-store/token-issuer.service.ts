@@ -62,7 +62,7 @@ export class TokenIssuerService {
       let source: Source = 'cache';
       let token = this.cache.get(key, this.clock.now().getTime());
       if (!token || !this.lastsFor(token, minTtl)) {
-        const slow = await this.slowPath(key, tenantId, body, minTtl);
+        const slow = await this.slowPath(key, tenantId, body, minTtl, requestId);
         token = slow.token;
         source = slow.source;
       }
@@ -107,6 +107,7 @@ export class TokenIssuerService {
     tenantId: string,
     body: IssueTokenBody,
     minTtl: number,
+    requestId: string,
   ): Promise<{ token: CachedToken; source: Source }> {
     const flightKey = `${key}\u0000${minTtl}`;
     const joined = this.inFlight.get(flightKey);
@@ -121,7 +122,8 @@ export class TokenIssuerService {
       const stored = this.fromRow(credential);
       if (stored && this.lastsFor(stored, minTtl)) return stored;
       source = 'renewed';
-      return this.renewOnce(credential, minTtl);
+      // A caller joining this flight is served by it; the lines of its one Particle call name this request.
+      return this.renewOnce(credential, minTtl, requestId);
     })();
     this.inFlight.set(flightKey, flight);
     try {
@@ -168,7 +170,7 @@ export class TokenIssuerService {
   }
 
   /** Renews through the single renewal protocol; kinds that cannot be renewed are refused first. */
-  private async renewOnce(c: CredentialEntity, minTtl: number): Promise<CachedToken> {
+  private async renewOnce(c: CredentialEntity, minTtl: number, requestId: string): Promise<CachedToken> {
     if (!canRenew(c.kind)) {
       const expired = c.accessExpiresAt !== null && c.accessExpiresAt <= this.clock.now();
       if (expired) {
@@ -198,7 +200,7 @@ export class TokenIssuerService {
       const stored = row.status !== 'needs_reauth' && row.accessTokenSealed ? this.fromRow(row) : undefined;
       return stored !== undefined && this.lastsFor(stored, minTtl);
     };
-    const outcome = await this.renewal.renewForCaller(c, suffices);
+    const outcome = await this.renewal.renewForCaller(c, suffices, requestId);
     const token = outcome.renewed
       ? this.entry(outcome.credential, outcome.accessToken, outcome.expiresAt)
       : this.fromRow(outcome.credential);
