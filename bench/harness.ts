@@ -33,12 +33,15 @@ export async function startProcess(
 }
 
 /** The bare Nest+Fastify process (`bare-server.ts`) the benches compare the broker with. */
-export async function startBareServer(): Promise<{ child: ChildProcess; port: number }> {
+export async function startBareServer(
+  nodeArgs: string[] = [],
+): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   const child = await startProcess(
     join(import.meta.dirname, 'bare-server.js'),
     { PORT: String(port) },
     `http://127.0.0.1:${port}/`,
+    nodeArgs,
   );
   return { child, port };
 }

@@ -29,7 +29,12 @@ async function main(): Promise<void> {
   const fake = await ParticleFake.start();
   fake.addClient(BENCH_CLIENT);
   const adminKey = benchAdminKey();
-  const { child: bare, port: barePort } = await startBareServer();
+  // BENCH_PROFILE=dir: the bare server's profile goes to dir/bare, the broker's to dir.
+  const { child: bare, port: barePort } = await startBareServer(
+    process.env.BENCH_PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE, 'bare')}`]
+      : [],
+  );
   const brokerPort = await freePort();
   const broker = await startProcess(
     join(root, 'dist', 'main.js'),
