@@ -60,8 +60,10 @@ export class TokenIssuerService {
     const audit = { actor: principal.keyId, action: 'token.issue', tenantId, requestId };
     try {
       let source: Source = 'cache';
-      let token = this.cache.get(key, this.clock.now().getTime());
-      if (!token || !this.lastsFor(token, minTtl)) {
+      // One clock read for the cache-hit path (lookup, lifetime check, the answer's expires_in).
+      const now = this.clock.now().getTime();
+      let token = this.cache.get(key, now);
+      if (!token || !this.lastsFor(token, minTtl, now)) {
         const slow = await this.slowPath(key, tenantId, body, minTtl, requestId);
         token = slow.token;
         source = slow.source;
@@ -79,7 +81,7 @@ export class TokenIssuerService {
         details,
       });
       this.metrics.issued.inc({ outcome: 'ok', source });
-      return this.view(token);
+      return this.view(token, source === 'cache' ? now : this.clock.now().getTime());
     } catch (err) {
       const apiError = knownProblem(err);
       this.metrics.issued.inc({ outcome: apiError?.code ?? 'internal_error', source: 'none' });
@@ -95,11 +97,8 @@ export class TokenIssuerService {
     }
   }
 
-  private lastsFor(token: CachedToken, minTtlSeconds: number): boolean {
-    return (
-      token.expiresAt === null ||
-      token.expiresAt.getTime() - this.clock.now().getTime() >= minTtlSeconds * 1000
-    );
+  private lastsFor(token: CachedToken, minTtlSeconds: number, now = this.clock.now().getTime()): boolean {
+    return token.expiresAt === null || token.expiresAt.getTime() - now >= minTtlSeconds * 1000;
   }
 
   private async slowPath(
@@ -221,8 +220,7 @@ export class TokenIssuerService {
     return `Tokens are minted for ${ttl} s: min_ttl_seconds above ${ttl - MINT_MARGIN_SECONDS} cannot be met`;
   }
 
-  private view(t: CachedToken): IssuedTokenView {
-    const now = this.clock.now().getTime();
+  private view(t: CachedToken, now: number): IssuedTokenView {
     return {
       access_token: t.accessToken,
       token_type: 'bearer',
