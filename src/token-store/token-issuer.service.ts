@@ -57,23 +57,23 @@ export class TokenIssuerService {
   ): Promise<IssuedTokenView> {
     const minTtl = body.min_ttl_seconds ?? DEFAULT_MIN_TTL_SECONDS;
     const key = TokenCache.key(tenantId, body.credential_id, body.customer);
-    const audit = { actor: principal.keyId, action: 'token.issue', tenantId, requestId };
     try {
       let source: Source = 'cache';
       // One clock read for the cache-hit path (lookup, lifetime check, the answer's expires_in).
-      const now = this.clock.now().getTime();
+      let now = this.clock.now().getTime();
       let token = this.cache.get(key, now);
       if (!token || !this.lastsFor(token, minTtl, now)) {
         const slow = await this.slowPath(key, tenantId, body, minTtl, requestId);
         token = slow.token;
         source = slow.source;
+        now = this.clock.now().getTime();
       }
       // Built field by field: spreading (and a conditional spread) here cost ~2 µs a request (measured).
       const details: Record<string, unknown> = { source, min_ttl_seconds: minTtl };
       if (body.customer) details.customer = body.customer;
       await this.audit.record({
-        actor: audit.actor,
-        action: audit.action,
+        actor: principal.keyId,
+        action: 'token.issue',
         tenantId,
         requestId,
         outcome: 'success',
@@ -81,13 +81,16 @@ export class TokenIssuerService {
         details,
       });
       this.metrics.issued.inc({ outcome: 'ok', source });
-      return this.view(token, source === 'cache' ? now : this.clock.now().getTime());
+      return this.view(token, now);
     } catch (err) {
       const apiError = knownProblem(err);
       this.metrics.issued.inc({ outcome: apiError?.code ?? 'internal_error', source: 'none' });
       await this.audit
         .record({
-          ...audit,
+          actor: principal.keyId,
+          action: 'token.issue',
+          tenantId,
+          requestId,
           outcome: 'failure',
           target: body.credential_id ?? null,
           details: { error: apiError?.code ?? 'internal_error' },
