@@ -32,13 +32,13 @@ export class SuccessAudit {
     this.appendedRows++;
   }
 
-  /** The request of the action (none from the CLI), for the log lines the service writes on its behalf. */
-  get requestId(): string | undefined {
-    return this.call.requestId ?? undefined;
-  }
-
   /** Whether a transaction took the row; read once the handler succeeded, so that transaction committed. */
   get appended(): boolean {
     return this.appendedRows > 0;
+  }
+
+  /** The request of the action (none from the CLI), for the log lines the service writes on its behalf. */
+  get requestId(): string | undefined {
+    return this.call.requestId ?? undefined;
   }
 }
