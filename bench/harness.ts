@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -33,12 +33,15 @@ export async function startProcess(
 }
 
 /** The bare Nest+Fastify process (`bare-server.ts`) the benches compare the broker with. */
-export async function startBareServer(): Promise<{ child: ChildProcess; port: number }> {
+export async function startBareServer(
+  nodeArgs: string[] = [],
+): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   const child = await startProcess(
     join(import.meta.dirname, 'bare-server.js'),
     { PORT: String(port) },
     `http://127.0.0.1:${port}/`,
+    nodeArgs,
   );
   return { child, port };
 }
@@ -82,12 +85,40 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
+/**
+ * CPU seconds of every process named `postgres` on this machine (the server, when it is local), for the
+ * database's share of a run: on one machine it takes cores from the server and the load generator.
+ * Includes whatever else that server does meanwhile; undefined when none can be read.
+ */
+export function postgresCpuSeconds(): number | undefined {
+  let total: number | undefined;
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let comm: string;
+      try {
+        comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      } catch {
+        continue; // gone meanwhile
+      }
+      if (comm !== 'postgres') continue;
+      const cpu = cpuSeconds(Number(entry));
+      if (cpu !== undefined) total = (total ?? 0) + cpu;
+    }
+  } catch {
+    return undefined;
+  }
+  return total;
+}
+
 export interface LoadResult {
   requestsPerSecond: number;
   /** Requests answered in the run. */
   requests: number;
   /** CPU time of the server process per request, in microseconds (when its pid was given, on Linux). */
   cpuMicrosPerRequest: number | undefined;
+  /** CPU time of local PostgreSQL processes per request during the run, in microseconds (Linux). */
+  postgresCpuMicrosPerRequest: number | undefined;
   p50: number;
   p99: number;
   non2xx: number;
@@ -104,6 +135,7 @@ export async function load(options: {
   serverPid?: number | undefined;
 }): Promise<LoadResult> {
   const cpuBefore = cpuSeconds(options.serverPid);
+  const pgBefore = postgresCpuSeconds();
   const result = await autocannon({
     url: options.url,
     method: 'POST',
@@ -113,6 +145,7 @@ export async function load(options: {
     duration: options.seconds ?? 10,
   });
   const cpuAfter = cpuSeconds(options.serverPid);
+  const pgAfter = postgresCpuSeconds();
   const requests = result.requests.total;
   return {
     requestsPerSecond: result.requests.average,
@@ -120,6 +153,10 @@ export async function load(options: {
     cpuMicrosPerRequest:
       cpuBefore !== undefined && cpuAfter !== undefined && requests > 0
         ? ((cpuAfter - cpuBefore) * 1e6) / requests
+        : undefined,
+    postgresCpuMicrosPerRequest:
+      pgBefore !== undefined && pgAfter !== undefined && requests > 0
+        ? ((pgAfter - pgBefore) * 1e6) / requests
         : undefined,
     p50: result.latency.p50,
     p99: result.latency.p99,

@@ -22,6 +22,8 @@ import {
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const root = join(import.meta.dirname, '..', '..');
+/** The same-run ratio broker/bare the token path must reach (issue 17): the machines' Node 20, and Node 24. */
+const RATIO_TARGET = Number(process.versions.node.split('.')[0]) >= 24 ? 0.85 : 0.7;
 
 async function main(): Promise<void> {
   const scratch = await scratchDatabase();
@@ -29,7 +31,12 @@ async function main(): Promise<void> {
   const fake = await ParticleFake.start();
   fake.addClient(BENCH_CLIENT);
   const adminKey = benchAdminKey();
-  const { child: bare, port: barePort } = await startBareServer();
+  // BENCH_PROFILE=dir: the bare server's profile goes to dir/bare, the broker's to dir.
+  const { child: bare, port: barePort } = await startBareServer(
+    process.env.BENCH_PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE, 'bare')}`]
+      : [],
+  );
   const brokerPort = await freePort();
   const broker = await startProcess(
     join(root, 'dist', 'main.js'),
@@ -118,18 +125,26 @@ function report(bare: LoadResult, broker: LoadResult, particleCalls: number, aud
     r.cpuMicrosPerRequest === undefined ? '?' : r.cpuMicrosPerRequest.toFixed(0);
   const row = (name: string, r: LoadResult) =>
     `${name.padEnd(34)} ${r.requestsPerSecond.toFixed(0).padStart(8)} ${String(r.p50).padStart(6)} ${String(r.p99).padStart(6)} ${String(r.non2xx).padStart(7)} ${String(r.errors).padStart(6)} ${cpu(r).padStart(8)}`;
-  console.log(`\nissue-tokens: ${CONNECTIONS} connections, ${SECONDS} s each, cache-hit path, audit on`);
+  console.log(
+    `\nissue-tokens: ${CONNECTIONS} connections, ${SECONDS} s each, cache-hit path, audit on, node ${process.version}`,
+  );
   console.log(
     `${'server'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(6)} ${'p99 ms'.padStart(6)} ${'non-2xx'.padStart(7)} ${'errors'.padStart(6)} ${'CPU µs/req'.padStart(8)}`,
   );
   console.log(row('bare Nest+Fastify JSON route', bare));
   console.log(row('broker POST /v1/tenants/:id/tokens', broker));
   console.log(
-    `ratio broker/bare: ${(broker.requestsPerSecond / bare.requestsPerSecond).toFixed(2)} (target >= 0.60); broker p99 ${broker.p99} ms (target < 20 ms)`,
+    `ratio broker/bare: ${(broker.requestsPerSecond / bare.requestsPerSecond).toFixed(2)} (target >= ${RATIO_TARGET.toFixed(2)} on this runtime); broker p99 ${broker.p99} ms`,
   );
   if (bare.cpuMicrosPerRequest !== undefined && broker.cpuMicrosPerRequest !== undefined) {
     console.log(
       `CPU per request broker/bare: ${(broker.cpuMicrosPerRequest / bare.cpuMicrosPerRequest).toFixed(2)} (steadier than req/s on a shared machine)`,
+    );
+  }
+  if (broker.postgresCpuMicrosPerRequest !== undefined) {
+    // The bare route has no database; on one machine this is CPU the broker's run lost to PostgreSQL.
+    console.log(
+      `local PostgreSQL CPU per broker request: ${broker.postgresCpuMicrosPerRequest.toFixed(0)} µs (bare run: ${(bare.postgresCpuMicrosPerRequest ?? 0).toFixed(0)} µs)`,
     );
   }
   console.log(

@@ -11,7 +11,7 @@ import type { AppConfig } from './config/config.js';
 import { assertKeyringCoversStoredSecrets } from './crypto/encryption-key-check.js';
 import { runMigrationsLocked } from './database/data-source.js';
 import { AppLogger } from './logging/app-logger.js';
-import { registerRequestLogging } from './logging/request-logging.js';
+import { logRequestCompleted } from './logging/request-logging.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
 /** Bodies this API accepts are small JSON documents; anything larger is refused before parsing. */
@@ -38,6 +38,7 @@ function registerDocs(app: NestFastifyApplication): void {
 function registerHttpHooks(app: NestFastifyApplication, config: AppConfig): void {
   const https = config.publicUrl.startsWith('https:');
   const metrics = app.get(MetricsService);
+  const logger = app.get(AppLogger).pino;
   const fastify = app.getHttpAdapter().getInstance();
   // Callback-style hooks, not async ones: each async hook costs a promise and a tick per request. The
   // header is set as the request arrives; every reply, error pages included, keeps it.
@@ -47,12 +48,14 @@ function registerHttpHooks(app: NestFastifyApplication, config: AppConfig): void
     done();
   });
   registerControlCharacterCheck(fastify);
+  // One hook for the request's log line and its metrics: `routeOptions` builds an object on every read.
   fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url;
+    logRequestCompleted(logger, request, reply, route);
     // The route template, never the raw URL: ids in paths would explode label cardinality.
-    const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeHttp(
       request.method,
-      route,
+      route ?? 'unmatched',
       reply.statusCode,
       reply.elapsedTime / 1000,
       request.problemCode ?? 'ok',
@@ -73,9 +76,7 @@ export async function createApp(config: AppConfig, runtime: AppRuntime): Promise
     bufferLogs: true,
     abortOnError: false,
   });
-  const logger = app.get(AppLogger);
-  app.useLogger(logger);
-  registerRequestLogging(app.getHttpAdapter().getInstance(), logger.pino);
+  app.useLogger(app.get(AppLogger));
   app.useGlobalPipes(createValidationPipe());
   if (config.migrateOnStart) await runMigrationsLocked(app.get(DataSource));
   await assertKeyringCoversStoredSecrets(app);

@@ -41,4 +41,9 @@ export class SuccessAudit {
   get appended(): boolean {
     return this.appendedRows > 0;
   }
+
+  /** The request of the action (none from the CLI), for the log lines the service writes on its behalf. */
+  get requestId(): string | undefined {
+    return this.call.requestId ?? undefined;
+  }
 }

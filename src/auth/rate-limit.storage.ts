@@ -1,7 +1,6 @@
-import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Clock } from '../common/clock.js';
 
-interface ThrottlerStorageRecord {
+export interface WindowHit {
   totalHits: number;
   timeToExpire: number;
   isBlocked: boolean;
@@ -22,14 +21,15 @@ const MAX_TRACKED = 10_000;
  * Sliding-window counter (two fixed windows, the older one weighted by how much of it still overlaps):
  * O(1) time and memory per key. The package's default storage keeps one timestamp per hit and filters
  * them on every request, which at thousands of requests a minute on one key would cost the token hot
- * path far more than the check is worth. Counts are per replica.
+ * path far more than the check is worth. Counts are per replica. Synchronous: a hit is a few arithmetic
+ * operations, not worth a promise per request.
  */
-export class SlidingWindowStorage implements ThrottlerStorage {
+export class SlidingWindowStorage {
   private readonly windows = new Map<string, Window>();
 
   constructor(private readonly clock: Clock) {}
 
-  increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+  increment(key: string, ttl: number, limit: number): WindowHit {
     const now = this.clock.now().getTime();
     const w = this.current(key, ttl, now);
     const overlap = 1 - (now - w.start) / ttl;
@@ -37,13 +37,13 @@ export class SlidingWindowStorage implements ThrottlerStorage {
     const isBlocked = estimated >= limit;
     if (!isBlocked) w.count++;
     const timeToExpire = Math.max(1, Math.ceil((w.start + ttl - now) / 1000));
-    return Promise.resolve({
+    return {
       totalHits: Math.ceil(estimated) + (isBlocked ? 0 : 1),
       timeToExpire,
       isBlocked,
       // At the sustained rate the limit allows, a slot frees every ttl/limit ms; at least a second.
       timeToBlockExpire: isBlocked ? Math.max(1, Math.ceil(ttl / limit / 1000)) : 0,
-    });
+    };
   }
 
   private current(key: string, ttl: number, now: number): Window {

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ErrorCode } from './api-error.js';
+import { requestFields } from '../logging/app-logger.js';
 import { knownProblem } from './known-problem.js';
 
 declare module 'fastify' {
@@ -64,6 +65,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (error.code === 'internal_error' && !(exception instanceof ApiError)) {
       // Only the stack and message: errors from drivers can quote query parameters, which may hold secrets.
       this.logger.error({
+        ...requestFields(request.id),
         err: exception instanceof Error ? { name: exception.name, stack: exception.stack } : {},
       });
     }

@@ -49,6 +49,11 @@ class AppValidationPipe extends ValidationPipe {
     const { metatype } = metadata;
     // A custom parameter (a handler's SuccessAudit) is the app's own object, not input to check.
     if (metadata.type === 'custom') return Promise.resolve(value);
+    // A path parameter declared as a string (every route's ids): what ValidationPipe would answer, String of
+    // the string, without its async detour through the validators (the token endpoint has one per request).
+    if (metadata.type === 'param' && metatype === String && typeof value === 'string') {
+      return Promise.resolve(value);
+    }
     if (metadata.type !== 'body' || !isPlainChecked(metatype)) {
       if (deeperThan(value, MAX_DEPTH)) {
         return Promise.reject(invalid([{ field: 'body', messages: ['body is nested too deeply'] }]));

@@ -83,11 +83,12 @@ export class CredentialRenewalService implements OnApplicationShutdown {
   /**
    * For a caller whose credential `c` has no token that `suffices`: renews it under its lease, or waits
    * (holding no connection) for whoever holds the lease and takes what they stored. Throws ApiErrors and
-   * ParticleErrors for the problem filter.
+   * ParticleErrors for the problem filter. `requestId`: the caller's request, for the log lines.
    */
   async renewForCaller(
     c: CredentialEntity,
     suffices: (c: CredentialEntity) => boolean,
+    requestId?: string,
   ): Promise<CallerRenewal> {
     const started = process.hrtime.bigint();
     const deadline = this.clock.now().getTime() + CALLER_WAIT_MS;
@@ -103,7 +104,7 @@ export class CredentialRenewalService implements OnApplicationShutdown {
           now,
           new Date(now.getTime() + this.leaseMs),
         );
-        if (leased) return await this.renewLeased(leased, suffices, deadline, client);
+        if (leased) return await this.renewLeased(leased, suffices, deadline, client, requestId);
         const current = await this.repository.findById(c.id);
         if (!current || current.status === 'revoked') throw ApiError.notFound(`Credential ${c.id}`);
         if (suffices(current) || current.status === 'needs_reauth')
@@ -144,6 +145,7 @@ export class CredentialRenewalService implements OnApplicationShutdown {
     suffices: (c: CredentialEntity) => boolean,
     deadline: number,
     client: UsableOAuthClient | undefined,
+    requestId: string | undefined,
   ): Promise<CallerRenewal> {
     const lease: Lease = { owner: this.owner, version: c.version };
     if (suffices(c) || c.status === 'needs_reauth') {
@@ -159,11 +161,11 @@ export class CredentialRenewalService implements OnApplicationShutdown {
       throw err;
     }
     try {
-      const { tokens, sealed } = await this.callParticle(c, lease, deadline, client);
+      const { tokens, sealed } = await this.callParticle(c, lease, deadline, client, requestId);
       if (!(await this.repository.saveRenewedIfLeased(c, lease, sealed))) {
         // Deleted meanwhile (the minted token is revoked), or taken over after a stall.
         if (!(await this.repository.findById(c.id))) {
-          await this.renewer.discard(tokens.accessToken);
+          await this.renewer.discard(tokens.accessToken, requestId);
           throw ApiError.notFound(`Credential ${c.id}`);
         }
         throw new ApiError('upstream_unavailable', 'The renewal lost its lease; try again', {
@@ -206,6 +208,7 @@ export class CredentialRenewalService implements OnApplicationShutdown {
     lease: Lease,
     deadline: number,
     client: UsableOAuthClient | undefined,
+    requestId: string | undefined,
   ) {
     for (;;) {
       if (!(await this.leaseOutlivesCall(c, lease))) {
@@ -214,7 +217,10 @@ export class CredentialRenewalService implements OnApplicationShutdown {
         });
       }
       try {
-        return await this.renewer.renew(c, client ? { client: Promise.resolve(client) } : undefined);
+        return await this.renewer.renew(c, {
+          client: client ? Promise.resolve(client) : undefined,
+          requestId,
+        });
       } catch (err) {
         const waitMs = 200 + Math.random() * 300;
         if (!isBriefRefusal(err) || this.clock.now().getTime() + waitMs >= deadline) throw err;

@@ -75,7 +75,9 @@ export class CredentialRenewalStep {
       // the version check would refuse our write anyway. Calling Particle would only spend the budget.
       return () => Promise.resolve('skipped');
     }
-    const write = canRenew(c.kind) ? await this.renew(c, lease, lane) : await this.check(c, lease);
+    const write = canRenew(c.kind)
+      ? await this.renew(c, lease, lane)
+      : await this.check(c, lease, lane?.requestId);
     return async () => {
       const outcome = await write();
       await this.finish(c, outcome);
@@ -122,7 +124,11 @@ export class CredentialRenewalStep {
   }
 
   /** Tokens that cannot be renewed are only checked: still valid at Particle, and how long for. */
-  private async check(c: CredentialEntity, lease: Lease): Promise<() => Promise<Outcome>> {
+  private async check(
+    c: CredentialEntity,
+    lease: Lease,
+    requestId: string | undefined,
+  ): Promise<() => Promise<Outcome>> {
     const now = this.clock.now();
     if (!c.accessTokenSealed || (c.accessExpiresAt && c.accessExpiresAt <= now)) {
       const failure: FailureUpdate = {
@@ -137,7 +143,7 @@ export class CredentialRenewalStep {
     }
     try {
       const token = this.box.open(c.accessTokenSealed, credentialLocation(c.id, 'access_token_sealed'));
-      const current = await this.particle.currentToken(token);
+      const current = await this.particle.currentToken(token, requestId);
       const expiresAt = current.expiresAt;
       const left = expiresAt ? expiresAt.getTime() - now.getTime() : Infinity;
       const warnAt = Math.max(EXPIRING_WARNING_MS, this.config.refresh.leadSeconds * 1000);

@@ -30,11 +30,13 @@ export class NotRenewableError extends Error {
 
 /**
  * What a sweep lane brings to a renewal: its egress lane, and the OAuth client read it started early. A
- * caller brings only the client it has already checked (`clientForCaller`).
+ * caller brings only the client it has already checked (`clientForCaller`). Either may name the request
+ * it renews for, so the Particle call's log lines carry its id.
  */
 export interface RenewalLane {
   permits?: EgressPermits;
   client: Promise<UsableOAuthClient> | undefined;
+  requestId?: string | undefined;
 }
 
 export interface Renewal {
@@ -96,7 +98,7 @@ export class CredentialRenewer {
       throw new NotRenewableError(SHARED_CLIENT_MINTS_NOTHING);
     const permits = lane?.permits;
     // Only the sweep brings an egress lane: its renewals are the scheduled ones (design.md §9.1).
-    const call = { tenantId: c.tenantId, scheduled: permits !== undefined };
+    const call = { tenantId: c.tenantId, scheduled: permits !== undefined, requestId: lane?.requestId };
     let tokens: TokenSet;
     let used = client.credentials;
     if (c.kind === 'client_credentials') {
@@ -172,8 +174,8 @@ export class CredentialRenewer {
    * A token minted for a credential that is gone by the time it would be stored (deleted meanwhile): it is
    * revoked at Particle rather than left alive until it expires. Best effort: it was never handed out.
    */
-  async discard(accessToken: string): Promise<void> {
-    await this.particle.revokeCurrent(accessToken).catch(() => undefined);
+  async discard(accessToken: string, requestId?: string): Promise<void> {
+    await this.particle.revokeCurrent(accessToken, requestId).catch(() => undefined);
   }
 
   async failureFor(c: CredentialEntity, err: unknown): Promise<FailureUpdate | undefined> {

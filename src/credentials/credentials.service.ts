@@ -17,6 +17,7 @@ import { TenantsService } from '../tenants/tenants.service.js';
 import { CredentialCountsRepository } from './credential-counts.repository.js';
 import { CredentialsRepository } from './credentials.repository.js';
 import { CredentialView } from './credentials.dto.js';
+import { requestFields } from '../logging/app-logger.js';
 
 export interface IssuedCredential {
   tenantId: string;
@@ -60,8 +61,15 @@ export class CredentialsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** `audit`: the action's success row, committed with the credential (design.md §5.10). */
-  async store(issued: IssuedCredential, audit?: SuccessAudit): Promise<CredentialView> {
+  /**
+   * `audit`: the action's success row, committed with the credential (design.md §5.10). `requestId`: the
+   * request storing it, for the log lines (the audited action's by default).
+   */
+  async store(
+    issued: IssuedCredential,
+    audit?: SuccessAudit,
+    requestId = audit?.requestId,
+  ): Promise<CredentialView> {
     const id = randomUUID();
     const now = this.clock.now();
     const refresh = issued.keepRefreshToken ? issued.tokens.refreshToken : null;
@@ -101,7 +109,7 @@ export class CredentialsService {
         // A token the broker minted for a credential that could not be stored (its audit row failed, the
         // tenant went) is revoked rather than left alive at Particle; an imported one belongs to its owner.
         if (issued.kind !== 'token')
-          await this.particle.revokeCurrent(issued.tokens.accessToken).catch(() => undefined);
+          await this.particle.revokeCurrent(issued.tokens.accessToken, requestId).catch(() => undefined);
         throw err;
       });
     return toCredentialView(saved);
@@ -182,13 +190,15 @@ export class CredentialsService {
     return this.eraseOne(credential, audit);
   }
 
+  /** `requestId`: the request deleting the tenant, for the log lines. */
   async revokeAndEraseAllForTenant(
     tenantId: string,
+    requestId?: string,
   ): Promise<{ erased: number; revocationFailures: number }> {
     let revocationFailures = 0;
     const all = await this.credentials.listForTenant(tenantId);
     for (const credential of all) {
-      if (!(await this.eraseOne(credential)).revokedAtParticle) revocationFailures++;
+      if (!(await this.eraseOne(credential, undefined, requestId)).revokedAtParticle) revocationFailures++;
     }
     return { erased: all.length, revocationFailures };
   }
@@ -196,6 +206,7 @@ export class CredentialsService {
   private async eraseOne(
     credential: CredentialEntity,
     audit?: SuccessAudit,
+    requestId = audit?.requestId,
   ): Promise<{ revokedAtParticle: boolean }> {
     let revokedAtParticle = true;
     if (credential.accessTokenSealed) {
@@ -204,12 +215,12 @@ export class CredentialsService {
           credential.accessTokenSealed,
           credentialLocation(credential.id, 'access_token_sealed'),
         );
-        await this.particle.revokeCurrent(token);
+        await this.particle.revokeCurrent(token, requestId);
       } catch (err) {
         revokedAtParticle = false;
         const kind = isParticleError(err) ? err.kind : 'local';
         this.logger.warn(
-          { credentialId: credential.id, error: kind },
+          { ...requestFields(requestId), credentialId: credential.id, error: kind },
           'revocation at Particle failed; erasing anyway',
         );
       }

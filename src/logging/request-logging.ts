@@ -1,6 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
-import { requestContext } from './app-logger.js';
 
 /**
  * Paths that must not reach logs: query strings can carry OAuth codes and states, and a connect link's
@@ -12,34 +11,36 @@ export function loggablePath(url: string): string {
 }
 
 /**
- * One line per request from Fastify's own hooks. (nestjs-pino's middleware did the same through
- * @fastify/middie and pino-http at half the throughput of the whole service, and kept one logger per
- * process, which several app instances in one process, as the tests run them, cannot share.)
- */
-/**
  * Successful token issues are the hot path and each already has its audit row; logging them at info
  * as well would cost about a third of the service's throughput (measured, bench/README.md).
  */
 const QUIET_ROUTES = new Set(['/v1/tenants/:id/tokens']);
 
-export function registerRequestLogging(fastify: FastifyInstance, logger: Pino): void {
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    requestContext.run({ requestId: request.id }, done);
-  });
-  fastify.addHook('onResponse', (request, reply, done) => {
-    const status = reply.statusCode;
-    const quiet = status < 400 && QUIET_ROUTES.has(request.routeOptions.url ?? '');
-    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : quiet ? 'debug' : 'info';
-    if (logger.isLevelEnabled(level)) {
-      logger[level](
-        {
-          req: { id: request.id, method: request.method, url: loggablePath(request.url) },
-          res: { statusCode: status },
-          responseTime: Math.round(reply.elapsedTime * 100) / 100,
-        },
-        'request completed',
-      );
-    }
-    done();
-  });
+/**
+ * One line per request, from the app's `onResponse` hook (app.factory.ts), which also counts the request
+ * in the metrics; `route` is the matched route template, read once for both. (nestjs-pino's middleware
+ * did the same through @fastify/middie and pino-http at half the throughput of the whole service, and
+ * kept one logger per process, which several app instances in one process, as the tests run them, cannot
+ * share.)
+ */
+export function logRequestCompleted(
+  logger: Pino,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  route: string | undefined,
+): void {
+  const status = reply.statusCode;
+  const quiet = status < 400 && QUIET_ROUTES.has(route ?? '');
+  const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : quiet ? 'debug' : 'info';
+  if (logger.isLevelEnabled(level)) {
+    logger[level](
+      {
+        reqId: request.id,
+        req: { id: request.id, method: request.method, url: loggablePath(request.url) },
+        res: { statusCode: status },
+        responseTime: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request completed',
+    );
+  }
 }

@@ -30,6 +30,7 @@ import {
 } from './connect-strategy.js';
 import { runStrategy } from './passport-fastify.js';
 import { allowedReturnOrigins, returnToProblem, withConnectResult } from './return-to.js';
+import { requestFields } from '../logging/app-logger.js';
 
 /** How long a connect link (and the sign-in started from it) stays usable. */
 const SESSION_TTL_MS = 10 * 60 * 1000;
@@ -106,7 +107,7 @@ export class ConnectSessionsService {
     const store = new ConnectStateStore(this.sessions, this.clock, session.id);
     // The link's own query string is not an OAuth response: passport must only start the flow here.
     const result = await runStrategy(
-      this.strategyFor(session.tenantId, client, store),
+      this.strategyFor(session.tenantId, client, store, request.id),
       request,
       {},
       { query: {} },
@@ -124,16 +125,17 @@ export class ConnectSessionsService {
     const params = callbackParams(request.query);
     // An OAuth response carries a state and exactly one of code or error.
     const oneOutcome = (params?.code === undefined) !== (params?.error === undefined);
-    if (!params?.state || !RANDOM_TOKEN.test(params.state) || !oneOutcome) return this.refuseState();
+    if (!params?.state || !RANDOM_TOKEN.test(params.state) || !oneOutcome)
+      return this.refuseState(request.id);
     if (params.error) return this.finishWithoutCode(params.state, params.error, request.id);
     // A read only, to learn which client's strategy to build; the state store consumes atomically.
     const session = await this.sessions.findAwaitingState(sha256(params.state), this.clock.now());
-    if (!session) return this.refuseState();
+    if (!session) return this.refuseState(request.id);
     const client = await this.connectableClient(session);
     if (!client) return pages.clientUnusable();
     const store = new ConnectStateStore(this.sessions, this.clock, session.id);
     const result = await runStrategy<ConnectedUser>(
-      this.strategyFor(session.tenantId, client, store),
+      this.strategyFor(session.tenantId, client, store, request.id),
       request,
     );
     switch (result.kind) {
@@ -141,7 +143,7 @@ export class ConnectSessionsService {
         return this.finishConnected(store.consumed ?? session, client, result.user.tokens, request.id);
       case 'fail':
         // Another request consumed the state between our read and the store's UPDATE.
-        return this.refuseState();
+        return this.refuseState(request.id);
       case 'error':
         // Not consumed: the store itself failed (database); nothing was exchanged.
         if (!store.consumed) throw result.error;
@@ -155,6 +157,7 @@ export class ConnectSessionsService {
     tenantId: string,
     client: UsableOAuthClient,
     store: ConnectStateStore,
+    requestId: string,
   ): ParticleConnectStrategy {
     return new ParticleConnectStrategy({
       apiUrl: this.config.particle.apiUrl,
@@ -165,7 +168,7 @@ export class ConnectSessionsService {
         this.particle.token(
           client.credentials,
           { type: 'authorization_code', code, redirectUri },
-          { tenantId, scheduled: false },
+          { tenantId, scheduled: false, requestId },
         ),
     });
   }
@@ -197,9 +200,12 @@ export class ConnectSessionsService {
     }
   }
 
-  private refuseState(): BrowserAnswer {
+  private refuseState(requestId: string): BrowserAnswer {
     // Never the state itself: the log line only says that a callback was turned away.
-    this.logger.warn('connect callback refused: state missing, unknown, used or expired');
+    this.logger.warn(
+      requestFields(requestId),
+      'connect callback refused: state missing, unknown, used or expired',
+    );
     return pages.stateInvalid();
   }
 
@@ -207,7 +213,7 @@ export class ConnectSessionsService {
   private async finishWithoutCode(state: string, error: string, requestId: string): Promise<BrowserAnswer> {
     // passport-oauth2 does not look at the state of an error response, so the broker consumes it itself.
     const session = await this.sessions.consumeState(sha256(state), this.clock.now());
-    if (!session) return this.refuseState();
+    if (!session) return this.refuseState(requestId);
     const particleError = OAUTH_ERROR_CODE.test(error) ? error : 'unrecognised';
     if (particleError !== 'access_denied') {
       await this.settle(session, 'failed', null, requestId, { particle_error: particleError });
@@ -226,16 +232,20 @@ export class ConnectSessionsService {
   ): Promise<BrowserAnswer> {
     let credentialId: string;
     try {
-      const credential = await this.credentials.store({
-        tenantId: session.tenantId,
-        kind: 'authorization_code',
-        oauthClientId: client.id,
-        issuerClientId: client.credentials.clientId,
-        scope: null,
-        username: null,
-        tokens,
-        keepRefreshToken: true,
-      });
+      const credential = await this.credentials.store(
+        {
+          tenantId: session.tenantId,
+          kind: 'authorization_code',
+          oauthClientId: client.id,
+          issuerClientId: client.credentials.clientId,
+          scope: null,
+          username: null,
+          tokens,
+          keepRefreshToken: true,
+        },
+        undefined,
+        requestId,
+      );
       credentialId = credential.id;
     } catch (err) {
       await this.settle(session, 'failed', null, requestId, { error: 'storage' });
@@ -254,7 +264,7 @@ export class ConnectSessionsService {
     requestId: string,
   ): Promise<BrowserAnswer> {
     const kind = isParticleError(err) ? err.kind : 'error';
-    this.logger.warn(`connect code exchange failed: ${kind}`);
+    this.logger.warn(requestFields(requestId), `connect code exchange failed: ${kind}`);
     await this.settle(session, 'failed', null, requestId, {
       error: kind,
       ...(isParticleError(err) && err.particleError ? { particle_error: err.particleError } : {}),

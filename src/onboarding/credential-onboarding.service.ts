@@ -85,7 +85,7 @@ export class CredentialOnboardingService {
       tokens = await this.particle.token(
         client.credentials,
         { type: 'client_credentials', expiresIn: this.config.tokenTtlSeconds, ...(scope ? { scope } : {}) },
-        { tenantId, scheduled: false },
+        { tenantId, scheduled: false, requestId: audit?.requestId },
       );
     } catch (err) {
       if (isParticleError(err) && err.kind === 'invalid_client')
@@ -113,7 +113,7 @@ export class CredentialOnboardingService {
     accessToken: string,
     audit: SuccessAudit | undefined,
   ): Promise<CredentialView> {
-    const current = await this.particle.currentToken(accessToken).catch((err: unknown) => {
+    const current = await this.particle.currentToken(accessToken, audit?.requestId).catch((err: unknown) => {
       throw onboardingError(err, 'the access token');
     });
     if (current.expiresAt && current.expiresAt <= this.clock.now()) {
@@ -150,7 +150,7 @@ export class CredentialOnboardingService {
       const tokens = await this.particle.token(
         client,
         { type: 'password', username, password: body.password ?? '', expiresIn },
-        { tenantId, scheduled: false },
+        { tenantId, scheduled: false, requestId: audit?.requestId },
       );
       return await this.storePassword(tenantId, oauthClientId, client, username, tokens, audit);
     } catch (err) {
@@ -210,7 +210,7 @@ export class CredentialOnboardingService {
       const tokens = await this.particle.token(
         client,
         { type: 'mfa_otp', mfaToken, otp: body.otp },
-        { tenantId, scheduled: false },
+        { tenantId, scheduled: false, requestId: audit?.requestId },
       );
       await this.challenges.deleteById(challenge.id);
       return await this.storePassword(

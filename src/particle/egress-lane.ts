@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { requestFields } from '../logging/app-logger.js';
 import { isParticleError } from './particle.errors.js';
 import type { EgressCall, EgressPermit, TokenEndpointGuard } from './token-endpoint-guard.js';
 
@@ -29,7 +30,11 @@ export class EgressLane implements EgressPermits {
   /** A success being recorded on its own: the next decision waits for it, so outcomes stay in order. */
   private settling: Promise<void> = Promise.resolve();
 
-  constructor(private readonly guard: TokenEndpointGuard) {}
+  /** `requestId`: the request the lane works for (a sweep it started), named in the lane's log lines. */
+  constructor(
+    private readonly guard: TokenEndpointGuard,
+    private readonly requestId?: string,
+  ) {}
 
   async acquire(call: EgressCall): Promise<EgressPermit> {
     clearTimeout(this.timer);
@@ -52,6 +57,7 @@ export class EgressLane implements EgressPermits {
       this.timer = setTimeout(() => {
         this.settling = this.settle().catch((err: unknown) =>
           this.logger.error(
+            requestFields(this.requestId),
             `Could not record a token-endpoint success: ${err instanceof Error ? err.message : 'unknown error'}`,
           ),
         );

@@ -15,6 +15,7 @@ import {
   unanswered,
   UnavailableError,
 } from './particle.errors.js';
+import { requestFields } from '../logging/app-logger.js';
 import { ParticleEndpoint, ParticleMetrics } from './particle.metrics.js';
 import { EgressLane, EgressPermits } from './egress-lane.js';
 import {
@@ -41,7 +42,8 @@ const is2xx = (status: number): boolean => status >= 200 && status < 300;
 /**
  * The only code that talks HTTP to Particle. Every answer becomes a typed result or a typed
  * `ParticleError`; token calls pass the shared token-endpoint guard. Logs carry method, path, status,
- * duration and error kind only: never bodies, tokens, secrets, passwords or OTPs.
+ * duration and error kind only: never bodies, tokens, secrets, passwords or OTPs. A call made for a
+ * request is given that request's id (`requestId`, or `call.requestId` for token calls) for its lines.
  */
 @Injectable()
 export class ParticleClient {
@@ -76,6 +78,7 @@ export class ParticleClient {
     try {
       return await this.call(
         'token',
+        call.requestId,
         {
           method: 'POST',
           url: '/oauth/token',
@@ -89,19 +92,20 @@ export class ParticleClient {
         },
       );
     } finally {
-      await this.recordOutcome(permits, answered2xx, permit);
+      await this.recordOutcome(permits, answered2xx, permit, call.requestId);
     }
   }
 
   /** For a caller making token calls one after another; it must `settle` the lane when done. */
-  egressLane(): EgressLane {
-    return new EgressLane(this.guard);
+  egressLane(requestId?: string): EgressLane {
+    return new EgressLane(this.guard, requestId);
   }
 
   /** `GET /v1/access_tokens/current`: the cheap validity probe (§6, §12); any 401 is `invalid_token`. */
-  async currentToken(accessToken: string): Promise<CurrentToken> {
+  async currentToken(accessToken: string, requestId?: string): Promise<CurrentToken> {
     return this.call(
       'current',
+      requestId,
       { method: 'GET', url: '/v1/access_tokens/current', headers: bearerHeaders(accessToken) },
       (answer) => {
         const json = this.successJson(answer);
@@ -123,16 +127,17 @@ export class ParticleClient {
   }
 
   /** `DELETE /v1/access_tokens/current`; a 401 means the token is already dead, which is the goal. */
-  async revokeCurrent(accessToken: string): Promise<void> {
+  async revokeCurrent(accessToken: string, requestId?: string): Promise<void> {
     await this.call(
       'revoke',
+      requestId,
       { method: 'DELETE', url: '/v1/access_tokens/current', headers: bearerHeaders(accessToken) },
       (answer) => this.expectSuccess(answer, 401),
     );
   }
 
   /** Creates an OAuth client (§7); the secret in the result is the only copy there will ever be. */
-  async createClient(bearer: string, spec: NewOAuthClient): Promise<CreatedOAuthClient> {
+  async createClient(bearer: string, spec: NewOAuthClient, requestId?: string): Promise<CreatedOAuthClient> {
     const body = {
       name: spec.name,
       type: spec.type,
@@ -141,6 +146,7 @@ export class ParticleClient {
     };
     return this.call(
       'clients',
+      requestId,
       {
         method: 'POST',
         url: clientsPath(spec.productId),
@@ -172,9 +178,14 @@ export class ParticleClient {
   }
 
   /** Deletes an OAuth client; 404 means it is already gone, which is the goal. */
-  async deleteClient(bearer: string, target: { productId?: string; clientId: string }): Promise<void> {
+  async deleteClient(
+    bearer: string,
+    target: { productId?: string; clientId: string },
+    requestId?: string,
+  ): Promise<void> {
     await this.call(
       'clients',
+      requestId,
       {
         method: 'DELETE',
         url: `${clientsPath(target.productId)}/${encodeURIComponent(target.clientId)}`,
@@ -222,6 +233,7 @@ export class ParticleClient {
   /** Sends, interprets, then logs and counts the outcome: 'ok' or the error kind. */
   private async call<T>(
     endpoint: ParticleEndpoint,
+    requestId: string | undefined,
     request: Request,
     interpret: (answer: HttpAnswer) => T,
   ): Promise<T> {
@@ -233,10 +245,10 @@ export class ParticleClient {
       const answer = await this.send(request);
       status = answer.status;
       const result = interpret(answer);
-      this.observe(endpoint, call, started, status);
+      this.observe(endpoint, requestId, call, started, status);
       return result;
     } catch (err) {
-      this.observe(endpoint, call, started, status, isParticleError(err) ? err.kind : 'error');
+      this.observe(endpoint, requestId, call, started, status, isParticleError(err) ? err.kind : 'error');
       throw err;
     }
   }
@@ -268,13 +280,19 @@ export class ParticleClient {
     }
   }
 
-  private async recordOutcome(permits: EgressPermits, success: boolean, permit: EgressPermit): Promise<void> {
+  private async recordOutcome(
+    permits: EgressPermits,
+    success: boolean,
+    permit: EgressPermit,
+    requestId: string | undefined,
+  ): Promise<void> {
     try {
       await permits.recordOutcome(success, permit);
     } catch (err) {
       // Keep the call's own result: the unreleased lease expires and is then counted as a failure,
       // which errs on the safe side of Particle's lockout.
       this.logger.error(
+        requestFields(requestId),
         `Could not record a token-endpoint outcome: ${err instanceof Error ? err.message : 'unknown error'}`,
       );
     }
@@ -282,6 +300,7 @@ export class ParticleClient {
 
   private observe(
     endpoint: ParticleEndpoint,
+    requestId: string | undefined,
     call: string,
     started: number,
     status?: number,
@@ -290,7 +309,7 @@ export class ParticleClient {
     const seconds = (performance.now() - started) / 1000;
     this.metrics.observeRequest(endpoint, outcome, seconds);
     const line = `Particle ${call} -> ${status ?? 'no answer'} ${outcome} in ${Math.round(seconds * 1000)} ms`;
-    if (outcome === 'ok') this.logger.debug(line);
-    else this.logger.warn(line);
+    if (outcome === 'ok') this.logger.debug(requestFields(requestId), line);
+    else this.logger.warn(requestFields(requestId), line);
   }
 }

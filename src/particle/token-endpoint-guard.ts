@@ -63,6 +63,8 @@ export interface EgressCall {
   readonly tenantId: string | null;
   /** A scheduled renewal (the sweep): may use the reserve. */
   readonly scheduled: boolean;
+  /** The request the call is made for, named in its log lines; undefined outside a request. */
+  readonly requestId?: string | undefined;
 }
 
 export interface TokenEndpointState {

@@ -1,5 +1,6 @@
-import { Controller, HttpCode, Post } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { Audited } from '../audit/audited.interceptor.js';
 import { RefreshSchedulerService, SweepResult } from './refresh-scheduler.service.js';
 
@@ -24,7 +25,7 @@ export class RefreshRunsController {
   // audited) on its own after a call to Particle that rotated tokens there, so there is no single change
   // to roll back; a failed write of this summary row still answers the caller an error.
   @Audited('refresh.run', { tenant: () => null, target: () => null, details: (c) => ({ ...c.result }) })
-  run(): Promise<SweepResult> {
-    return this.scheduler.sweep();
+  run(@Req() request: FastifyRequest): Promise<SweepResult> {
+    return this.scheduler.sweep(request.id);
   }
 }

@@ -12,6 +12,7 @@ import { CredentialRenewalStep } from '../credentials/credential-renewal.step.js
 import { CredentialsService } from '../credentials/credentials.service.js';
 import { CronScheduler, ScheduledJob } from './cron.scheduler.js';
 import { RefreshMetrics } from './refresh.metrics.js';
+import { requestFields } from '../logging/app-logger.js';
 
 export interface SweepResult {
   claimed: number;
@@ -68,21 +69,24 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
     if (released > 0) this.logger.log({ released }, 'released renewal leases at shutdown');
   }
 
-  /** One sweep now (cron tick, `POST /v1/admin/refresh-runs`, or the CLI); concurrent calls share it. */
-  sweep(): Promise<SweepResult> {
-    this.running ??= this.runSweep().finally(() => (this.running = undefined));
+  /**
+   * One sweep now (cron tick, `POST /v1/admin/refresh-runs`, or the CLI); concurrent calls share it.
+   * `requestId`: the request that asks for it; a sweep it starts names it in its log lines.
+   */
+  sweep(requestId?: string): Promise<SweepResult> {
+    this.running ??= this.runSweep(requestId).finally(() => (this.running = undefined));
     return this.running;
   }
 
-  private async runSweep(): Promise<SweepResult> {
+  private async runSweep(requestId: string | undefined): Promise<SweepResult> {
     const end = this.metrics.sweepSeconds.startTimer();
     const result: SweepResult = { claimed: 0, renewed: 0, failed: 0, skipped: 0 };
     try {
-      await this.housekeeping();
-      await this.renewClaimed(result);
+      await this.housekeeping(requestId);
+      await this.renewClaimed(result, requestId);
     } finally {
       end();
-      await this.publishGauges();
+      await this.publishGauges(requestId);
     }
     if (result.claimed > 0) {
       await this.audit.record({
@@ -96,13 +100,13 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
   }
 
   /** Rotation clean-up rides on the sweep; its failures are retried next time and never stop renewals. */
-  private async housekeeping(): Promise<void> {
+  private async housekeeping(requestId: string | undefined): Promise<void> {
     try {
       await this.oauthClients.retireExpiredFallbacks();
-      await this.rotations.deleteRetiredAtParticle();
+      await this.rotations.deleteRetiredAtParticle(requestId);
     } catch (err) {
       this.logger.warn(
-        { err: err instanceof Error ? err.message : String(err) },
+        { ...requestFields(requestId), err: err instanceof Error ? err.message : String(err) },
         'rotation clean-up failed; retrying next sweep',
       );
     }
@@ -114,7 +118,7 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
    * batch's tail or waits for a claim (a batch-at-a-time loop lost several percent of the sweep rate to
    * both).
    */
-  private async renewClaimed(result: SweepResult): Promise<void> {
+  private async renewClaimed(result: SweepResult, requestId: string | undefined): Promise<void> {
     const queue: CredentialEntity[] = [];
     let exhausted = false;
     let claimError: Error | undefined;
@@ -148,7 +152,9 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
         await claim();
       }
     };
-    const lanes = Array.from({ length: this.config.refresh.concurrency }, () => this.runLane(next, result));
+    const lanes = Array.from({ length: this.config.refresh.concurrency }, () =>
+      this.runLane(next, result, requestId),
+    );
     // Every lane ends before the sweep does, even when one fails (the database went away): a sweep that
     // returned early would let the next tick start new lanes beside the old ones.
     const ended = await Promise.allSettled(lanes);
@@ -165,8 +171,9 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
   private async runLane(
     next: () => Promise<CredentialEntity | undefined>,
     result: SweepResult,
+    requestId: string | undefined,
   ): Promise<void> {
-    const permits = this.particle.egressLane();
+    const permits = this.particle.egressLane(requestId);
     const take = async () => {
       const c = await next();
       return c && { c, client: this.step.readClientAhead(c) };
@@ -178,7 +185,7 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
         // Awaited below; a failed claim must not count as unhandled while this call is out.
         upcoming.catch(() => undefined);
         const { kind } = current.c;
-        const persist = await this.step.begin(current.c, { permits, client: current.client });
+        const persist = await this.step.begin(current.c, { permits, client: current.client, requestId });
         await writing;
         writing = persist().then((outcome) => {
           result[outcome]++;
@@ -191,12 +198,17 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
     } finally {
       await permits
         .settle()
-        .catch((err: unknown) => this.logger.error({ err }, 'could not record a token-endpoint success'));
+        .catch((err: unknown) =>
+          this.logger.error(
+            { ...requestFields(requestId), err },
+            'could not record a token-endpoint success',
+          ),
+        );
       await writing;
     }
   }
 
-  private async publishGauges(): Promise<void> {
+  private async publishGauges(requestId: string | undefined): Promise<void> {
     try {
       const now = this.clock.now();
       this.metrics.credentialsByStatus.reset();
@@ -210,13 +222,19 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
       this.metrics.requiredMintsPer5Min.set(needed);
       if (needed > this.config.particle.tokenBudget) {
         this.logger.warn(
-          { needed, budget: this.config.particle.tokenBudget, renewable, cycleSeconds: cycle },
+          {
+            ...requestFields(requestId),
+            needed,
+            budget: this.config.particle.tokenBudget,
+            renewable,
+            cycleSeconds: cycle,
+          },
           `keeping ${renewable} credentials fresh needs ${needed} token calls per 5 minutes, above PARTICLE_TOKEN_BUDGET=${this.config.particle.tokenBudget}: renewals will fall behind`,
         );
       }
     } catch (err) {
       this.logger.warn(
-        { err: err instanceof Error ? err.message : String(err) },
+        { ...requestFields(requestId), err: err instanceof Error ? err.message : String(err) },
         'could not refresh scheduler gauges',
       );
     }

@@ -51,10 +51,11 @@ export class OAuthClientRotationService {
       ({ next, managementCredentialId } = await this.createAtParticle(
         current,
         body.management_credential_id,
+        audit?.requestId,
       ));
     } else {
       next = { clientId: body.client_id ?? current.client_id, clientSecret: body.client_secret ?? '' };
-      await this.verify(current, next);
+      await this.verify(current, next, audit?.requestId);
     }
     const now = this.clock.now();
     const grace = body.grace_seconds ?? DEFAULT_GRACE_SECONDS;
@@ -88,6 +89,7 @@ export class OAuthClientRotationService {
   private async createAtParticle(
     current: OAuthClientView,
     managementCredentialId: string | undefined,
+    requestId: string | undefined,
   ): Promise<{ next: ClientCredentials; managementCredentialId: string }> {
     if (!current.tenant_id) {
       throw ApiError.conflict(
@@ -101,12 +103,16 @@ export class OAuthClientRotationService {
       );
     }
     try {
-      const created = await this.particle.createClient(manager.accessToken, {
-        ...(current.product_id ? { productId: current.product_id } : {}),
-        name: current.id,
-        type: current.type === 'web' ? 'web' : 'installed',
-        ...(current.redirect_uri ? { redirectUri: current.redirect_uri } : {}),
-      });
+      const created = await this.particle.createClient(
+        manager.accessToken,
+        {
+          ...(current.product_id ? { productId: current.product_id } : {}),
+          name: current.id,
+          type: current.type === 'web' ? 'web' : 'installed',
+          ...(current.redirect_uri ? { redirectUri: current.redirect_uri } : {}),
+        },
+        requestId,
+      );
       return {
         next: { clientId: created.clientId, clientSecret: created.secret },
         managementCredentialId: manager.credentialId,
@@ -122,8 +128,9 @@ export class OAuthClientRotationService {
   /**
    * A step of every refresh sweep: deletes at Particle the old clients of broker-managed rotations whose
    * grace has passed. A failure is audited and retried five minutes later; a 404 counts as done.
+   * `requestId`: the request that started the sweep, if one did.
    */
-  async deleteRetiredAtParticle(): Promise<{ deleted: number; failed: number }> {
+  async deleteRetiredAtParticle(requestId?: string): Promise<{ deleted: number; failed: number }> {
     const now = this.clock.now();
     const due = await this.repository.findDueParticleDeletions(now, DELETIONS_PER_SWEEP);
     let deleted = 0;
@@ -134,10 +141,11 @@ export class OAuthClientRotationService {
       let error: string | undefined;
       try {
         if (!manager) throw new Error('the management credential is gone');
-        await this.particle.deleteClient(manager.accessToken, {
-          clientId: d.clientId,
-          ...(d.productId ? { productId: d.productId } : {}),
-        });
+        await this.particle.deleteClient(
+          manager.accessToken,
+          { clientId: d.clientId, ...(d.productId ? { productId: d.productId } : {}) },
+          requestId,
+        );
         await this.repository.markDeletedAtParticle(d.secretId, now);
         deleted++;
       } catch (err) {
@@ -195,13 +203,17 @@ export class OAuthClientRotationService {
    * token (revoked again at once); other clients exchange a code that cannot exist, which Particle
    * refuses with invalid_grant only after it has accepted the client's credentials.
    */
-  private async verify(client: OAuthClientView, next: ClientCredentials): Promise<void> {
+  private async verify(
+    client: OAuthClientView,
+    next: ClientCredentials,
+    requestId: string | undefined,
+  ): Promise<void> {
     // The check counts for the client's tenant; a shared client's for none.
-    const call = { tenantId: client.tenant_id, scheduled: false };
+    const call = { tenantId: client.tenant_id, scheduled: false, requestId };
     try {
       if (client.product_id) {
         const tokens = await this.particle.token(next, { type: 'client_credentials', expiresIn: 60 }, call);
-        await this.particle.revokeCurrent(tokens.accessToken).catch(() => undefined);
+        await this.particle.revokeCurrent(tokens.accessToken, requestId).catch(() => undefined);
       } else {
         await this.particle.token(
           next,

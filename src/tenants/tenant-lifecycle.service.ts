@@ -47,7 +47,10 @@ export class TenantLifecycleService {
     audit?: SuccessAudit,
   ): Promise<{ credentials_erased: number; revocation_failures: number; keys_changed: number }> {
     await this.tenants.requireExists(id);
-    const { erased, revocationFailures } = await this.credentials.revokeAndEraseAllForTenant(id);
+    const { erased, revocationFailures } = await this.credentials.revokeAndEraseAllForTenant(
+      id,
+      audit?.requestId,
+    );
     const counts = (keys: number) => ({
       credentials_erased: erased,
       revocation_failures: revocationFailures,

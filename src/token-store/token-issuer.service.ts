@@ -57,21 +57,23 @@ export class TokenIssuerService {
   ): Promise<IssuedTokenView> {
     const minTtl = body.min_ttl_seconds ?? DEFAULT_MIN_TTL_SECONDS;
     const key = TokenCache.key(tenantId, body.credential_id, body.customer);
-    const audit = { actor: principal.keyId, action: 'token.issue', tenantId, requestId };
     try {
       let source: Source = 'cache';
-      let token = this.cache.get(key, this.clock.now().getTime());
-      if (!token || !this.lastsFor(token, minTtl)) {
-        const slow = await this.slowPath(key, tenantId, body, minTtl);
+      // One clock read for the cache-hit path (lookup, lifetime check, the answer's expires_in).
+      let now = this.clock.now().getTime();
+      let token = this.cache.get(key, now);
+      if (!token || !this.lastsFor(token, minTtl, now)) {
+        const slow = await this.slowPath(key, tenantId, body, minTtl, requestId);
         token = slow.token;
         source = slow.source;
+        now = this.clock.now().getTime();
       }
       // Built field by field: spreading (and a conditional spread) here cost ~2 µs a request (measured).
       const details: Record<string, unknown> = { source, min_ttl_seconds: minTtl };
       if (body.customer) details.customer = body.customer;
       await this.audit.record({
-        actor: audit.actor,
-        action: audit.action,
+        actor: principal.keyId,
+        action: 'token.issue',
         tenantId,
         requestId,
         outcome: 'success',
@@ -79,13 +81,16 @@ export class TokenIssuerService {
         details,
       });
       this.metrics.issued.inc({ outcome: 'ok', source });
-      return this.view(token);
+      return this.view(token, now);
     } catch (err) {
       const apiError = knownProblem(err);
       this.metrics.issued.inc({ outcome: apiError?.code ?? 'internal_error', source: 'none' });
       await this.audit
         .record({
-          ...audit,
+          actor: principal.keyId,
+          action: 'token.issue',
+          tenantId,
+          requestId,
           outcome: 'failure',
           target: body.credential_id ?? null,
           details: { error: apiError?.code ?? 'internal_error' },
@@ -95,11 +100,8 @@ export class TokenIssuerService {
     }
   }
 
-  private lastsFor(token: CachedToken, minTtlSeconds: number): boolean {
-    return (
-      token.expiresAt === null ||
-      token.expiresAt.getTime() - this.clock.now().getTime() >= minTtlSeconds * 1000
-    );
+  private lastsFor(token: CachedToken, minTtlSeconds: number, now = this.clock.now().getTime()): boolean {
+    return token.expiresAt === null || token.expiresAt.getTime() - now >= minTtlSeconds * 1000;
   }
 
   private async slowPath(
@@ -107,6 +109,7 @@ export class TokenIssuerService {
     tenantId: string,
     body: IssueTokenBody,
     minTtl: number,
+    requestId: string,
   ): Promise<{ token: CachedToken; source: Source }> {
     const flightKey = `${key}\u0000${minTtl}`;
     const joined = this.inFlight.get(flightKey);
@@ -121,7 +124,8 @@ export class TokenIssuerService {
       const stored = this.fromRow(credential);
       if (stored && this.lastsFor(stored, minTtl)) return stored;
       source = 'renewed';
-      return this.renewOnce(credential, minTtl);
+      // A caller joining this flight is served by it; the lines of its one Particle call name this request.
+      return this.renewOnce(credential, minTtl, requestId);
     })();
     this.inFlight.set(flightKey, flight);
     try {
@@ -168,7 +172,7 @@ export class TokenIssuerService {
   }
 
   /** Renews through the single renewal protocol; kinds that cannot be renewed are refused first. */
-  private async renewOnce(c: CredentialEntity, minTtl: number): Promise<CachedToken> {
+  private async renewOnce(c: CredentialEntity, minTtl: number, requestId: string): Promise<CachedToken> {
     if (!canRenew(c.kind)) {
       const expired = c.accessExpiresAt !== null && c.accessExpiresAt <= this.clock.now();
       if (expired) {
@@ -198,7 +202,7 @@ export class TokenIssuerService {
       const stored = row.status !== 'needs_reauth' && row.accessTokenSealed ? this.fromRow(row) : undefined;
       return stored !== undefined && this.lastsFor(stored, minTtl);
     };
-    const outcome = await this.renewal.renewForCaller(c, suffices);
+    const outcome = await this.renewal.renewForCaller(c, suffices, requestId);
     const token = outcome.renewed
       ? this.entry(outcome.credential, outcome.accessToken, outcome.expiresAt)
       : this.fromRow(outcome.credential);
@@ -219,8 +223,7 @@ export class TokenIssuerService {
     return `Tokens are minted for ${ttl} s: min_ttl_seconds above ${ttl - MINT_MARGIN_SECONDS} cannot be met`;
   }
 
-  private view(t: CachedToken): IssuedTokenView {
-    const now = this.clock.now().getTime();
+  private view(t: CachedToken, now: number): IssuedTokenView {
     return {
       access_token: t.accessToken,
       token_type: 'bearer',
