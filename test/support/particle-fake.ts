@@ -3,22 +3,30 @@ import type { AddressInfo } from 'node:net';
 
 import { leakRecorder } from './leak-check/recorder.js';
 import type { SecretKind } from './leak-check/records.js';
+import { deviceRecord } from './particle-fake/devices.js';
+import { EventHub } from './particle-fake/event-hub.js';
+import { publishedEvent } from './particle-fake/event-routes.js';
 import { faultReply, FaultRegistry } from './particle-fake/faults.js';
+import { limitsFrom } from './particle-fake/limits.js';
 import {
-  basicCredentials,
-  mediaType,
-  parseForm,
-  presentedClientCredentials,
-  readBody,
-  writeReply,
-} from './particle-fake/replies.js';
-import { routeCall, TOKEN_PATH } from './particle-fake/router.js';
+  isTokenCall,
+  matchesTokenFilter,
+  parseCall,
+  presentedBearer,
+  presentsClientSecret,
+  presentedSecrets,
+} from './particle-fake/incoming.js';
+import { readBody, writeReply } from './particle-fake/replies.js';
+import { routeCall } from './particle-fake/router.js';
 import type { FakeState } from './particle-fake/state.js';
-import { DEFAULT_LIFETIME_SECONDS } from './particle-fake/token-endpoint.js';
-import { outcomeOf, TokenEndpointLimiter } from './particle-fake/token-limiter.js';
+import { handleTokenRequest, seedToken } from './particle-fake/token-endpoint.js';
+import type { TokenEndpointLimiter } from './particle-fake/token-limiter.js';
 import { TokenStore } from './particle-fake/token-store.js';
 import type {
   FakeClient,
+  FakeDevice,
+  FakeEvent,
+  FakeProduct,
   FakeUser,
   Fault,
   FaultOptions,
@@ -26,29 +34,25 @@ import type {
   ParticleFakeOptions,
   RecordedRequest,
   Reply,
+  RouteResult,
   TokenCallFilter,
 } from './particle-fake/types.js';
+import { rateLimited, type WindowBudget } from './particle-fake/window-budget.js';
 
 export type {
   FakeClient,
+  FakeDevice,
+  FakeEvent,
+  FakeProduct,
   FakeUser,
   Fault,
   FaultOptions,
   ParticleFakeOptions,
   RecordedRequest,
   TokenCallFilter,
+  VariableValue,
 } from './particle-fake/types.js';
-
-/** Request fields that carry credentials, so leak checks also know what the broker sent (§2.2). */
-const SECRET_FIELDS: Record<string, SecretKind> = {
-  password: 'password',
-  otp: 'otp',
-  client_secret: 'client_secret',
-  refresh_token: 'refresh_token',
-  mfa_token: 'mfa_token',
-  code: 'authorization_code',
-  access_token: 'access_token',
-};
+export { KEEP_ALIVE, STREAM_OPENING } from './particle-fake/event-hub.js';
 
 /**
  * A loopback HTTP server that answers like Particle's cloud as described in /work/shared/particle-cloud.md,
@@ -63,6 +67,7 @@ export class ParticleFake {
   private readonly latencyMs: number;
   private readonly state: FakeState;
   private readonly limiter: TokenEndpointLimiter;
+  private readonly apiBudget: WindowBudget;
   private readonly faults = new FaultRegistry();
   private readonly recorded: RecordedRequest[] = [];
   private readonly secrets = new Set<string>();
@@ -73,24 +78,20 @@ export class ParticleFake {
   private constructor(options: ParticleFakeOptions) {
     this.now = options.now ?? Date.now;
     this.latencyMs = options.latencyMs ?? 0;
+    const limits = limitsFrom(options, this.now);
+    this.limiter = limits.token;
+    this.apiBudget = limits.api;
     this.state = {
       now: this.now,
       clients: new Map(),
       users: new Map(),
       tokens: new TokenStore(this.now, (kind, secret) => this.remember(kind, secret)),
+      devices: new Map(),
+      products: new Map(),
+      events: new EventHub(limits.streams, this.now),
       remember: (kind, secret) => this.remember(kind, secret),
       authorizeDecision: () => this.authorizeApprovals,
     };
-    // §0.3 / §10: the documented per-IP limits are the defaults.
-    this.limiter = new TokenEndpointLimiter(
-      {
-        tokenBudget: options.tokenBudget ?? 100,
-        budgetWindowMs: options.budgetWindowMs ?? 5 * 60 * 1000,
-        lockoutFailures: options.lockoutFailures ?? 10,
-        lockoutMs: options.lockoutMs ?? 30 * 60 * 1000,
-      },
-      this.now,
-    );
     this.server = createServer((req, res) => {
       void this.handle(req, res).catch((error: unknown) => {
         writeReply(res, { status: 500, json: { error: 'server_error', error_description: String(error) } });
@@ -128,9 +129,10 @@ export class ParticleFake {
     return this.limiter.lockedOut;
   }
 
-  /** Idempotent; ends held (timeout) requests and keep-alive sockets so no test waits on them. */
+  /** Idempotent; ends event streams, held (timeout) requests and keep-alive sockets so no test waits. */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve, reject) => {
+      this.state.events.drop();
       for (const timer of this.timers) clearTimeout(timer);
       this.timers.clear();
       this.server.close((error) => (error ? reject(error) : resolve()));
@@ -159,15 +161,7 @@ export class ParticleFake {
     accessToken: string;
     refreshToken?: string;
   } {
-    const clientId = options.clientId ?? 'particle';
-    const seconds = options.expiresInSeconds ?? DEFAULT_LIFETIME_SECONDS;
-    return this.state.tokens.issue({
-      clientId,
-      refreshable: this.state.clients.get(clientId)?.kind === 'product',
-      ...(options.username === undefined ? {} : { username: options.username }),
-      ...(options.scope === undefined ? {} : { scope: options.scope }),
-      expiresAt: seconds === 0 ? null : this.now() + seconds * 1000,
-    });
+    return seedToken(this.state, options);
   }
 
   revokeToken(accessToken: string): void {
@@ -186,31 +180,59 @@ export class ParticleFake {
     this.faults.clear();
   }
 
-  /** Forgets traffic, counters, the lockout and faults; clients, users and tokens stay. */
+  /** A device of a user (`owner`) or of a product (`productId`), or both once a customer claimed it. */
+  addDevice(device: FakeDevice): void {
+    this.state.devices.set(device.id, deviceRecord(device, this.now()));
+  }
+
+  /** An offline device still lists, but its calls and reads answer 408 (§11). */
+  setDeviceOnline(id: string, online: boolean): void {
+    const device = this.state.devices.get(id);
+    if (!device) throw new Error(`no fake device ${id}`);
+    device.online = online;
+  }
+
+  addProduct(product: FakeProduct): void {
+    this.state.products.set(product.id, { ...product, members: [...(product.members ?? [])] });
+  }
+
+  /** Sends the event to every open stream whose path and token it matches; returns how many. */
+  publish(event: FakeEvent): number {
+    return this.state.events.publish(publishedEvent(this.state, event));
+  }
+
+  /** Cuts every open stream (cleanly, or by destroying the sockets); returns how many. */
+  dropStreams(options: { abrupt?: boolean } = {}): number {
+    return this.state.events.drop(options.abrupt);
+  }
+
+  /** Event streams open now, on every path or on one (the path without its query). */
+  openStreams(path?: string): number {
+    return this.state.events.openCount(path);
+  }
+
+  /** Event streams opened since the start or the last reset(); refused opens do not count. */
+  streamOpens(path?: string): number {
+    return this.state.events.openedCount(path);
+  }
+
+  /** Forgets traffic, counters, the lockout, the limits' windows and faults; the rest stays, streams too. */
   reset(): void {
     this.recorded.length = 0;
     this.limiter.reset();
+    this.apiBudget.reset();
+    this.state.events.resetCounters();
     this.faults.clear();
   }
 
   /** POST /oauth/token calls; `ok` means answered 200, so MFA challenges and swallowed calls are not ok. */
   tokenCalls(filter: TokenCallFilter = {}): number {
-    return this.tokenRequests().filter((request) => {
-      const { clientId } = presentedClientCredentials(request.headers, request.form);
-      return (
-        (filter.grantType === undefined || request.form?.grant_type === filter.grantType) &&
-        (filter.clientId === undefined || clientId === filter.clientId) &&
-        (filter.ok === undefined || (request.status === 200) === filter.ok)
-      );
-    }).length;
+    return this.tokenRequests().filter((request) => matchesTokenFilter(request, filter)).length;
   }
 
   /** Token calls that presented exactly this pair, accepted or not: a stale secret shows after rotation. */
   secretUses(clientId: string, secret: string): number {
-    return this.tokenRequests().filter((request) => {
-      const presented = presentedClientCredentials(request.headers, request.form);
-      return presented.clientId === clientId && presented.secret === secret;
-    }).length;
+    return this.tokenRequests().filter((request) => presentsClientSecret(request, clientId, secret)).length;
   }
 
   allIssuedSecrets(): string[] {
@@ -218,31 +240,16 @@ export class ParticleFake {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    const url = new URL(req.url ?? '/', 'http://fake.invalid');
-    const form = mediaType(req.headers) === 'application/x-www-form-urlencoded' ? parseForm(body) : undefined;
-    const call: IncomingCall = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body,
-      ...(form ? { form } : {}),
-    };
-    const record: RecordedRequest = {
-      method: call.method,
-      path: call.path,
-      headers: { ...req.headers },
-      body,
-      ...(form ? { form } : {}),
-      at: this.now(),
-      status: 0,
-    };
+    const { call, record } = parseCall(req, await readBody(req), this.now());
     this.recorded.push(record);
-    this.rememberReceived(call);
+    for (const [kind, secret] of presentedSecrets(call)) this.remember(kind, secret);
 
     if (this.latencyMs > 0) await this.sleep(this.latencyMs);
-    const fault = this.faults.take(call.path);
+    const fault = this.faults.take({
+      method: call.method,
+      path: call.path,
+      accessToken: presentedBearer(call),
+    });
     if (fault?.kind === 'reset') {
       req.socket.destroy();
       return;
@@ -251,40 +258,24 @@ export class ParticleFake {
     if (fault?.kind === 'timeout') return;
     if (fault?.kind === 'slow') await this.sleep(fault.ms);
 
-    const reply = this.answer(call, fault?.kind === 'status' ? faultReply(fault) : undefined);
-    record.status = reply.status;
+    const result = this.answer(call, fault?.kind === 'status' ? faultReply(fault) : undefined);
+    record.status = result.status;
     if (fault?.kind === 'late_reply') await this.sleep(fault.ms);
-    writeReply(res, reply);
+    if ('stream' in result) this.state.events.attach(res, result.stream);
+    else writeReply(res, result);
   }
 
-  private answer(call: IncomingCall, injected: Reply | undefined): Reply {
-    const tokenCall = call.method === 'POST' && call.path === TOKEN_PATH;
-    if (!tokenCall) return injected ?? routeCall(this.state, call);
-    // §0.3: injected errors on the token endpoint count as failed token requests, like real ones.
-    if (injected) {
-      this.limiter.record(outcomeOf(injected));
-      return injected;
+  private answer(call: IncomingCall, injected: Reply | undefined): RouteResult {
+    if (!isTokenCall(call)) {
+      // §10: the load balancer counts every other route, event streams included, before any answer.
+      if (!this.apiBudget.admit()) return rateLimited();
+      return injected ?? routeCall(this.state, call);
     }
-    const refusal = this.limiter.admit();
-    if (refusal) {
-      this.limiter.record(refusal.outcome);
-      return refusal.reply;
-    }
-    const reply = routeCall(this.state, call);
-    this.limiter.record(outcomeOf(reply));
-    return reply;
+    return this.limiter.answer(injected, () => handleTokenRequest(this.state, call));
   }
 
   private tokenRequests(): RecordedRequest[] {
-    return this.recorded.filter((request) => request.method === 'POST' && request.path === TOKEN_PATH);
-  }
-
-  private rememberReceived(call: IncomingCall): void {
-    for (const [field, kind] of Object.entries(SECRET_FIELDS)) this.remember(kind, call.form?.[field]);
-    this.remember('access_token', call.query.get('access_token') ?? undefined);
-    const authorization = call.headers.authorization;
-    this.remember('client_secret', basicCredentials(authorization)?.secret);
-    this.remember('access_token', /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1]);
+    return this.recorded.filter(isTokenCall);
   }
 
   /** Kept here for the per-file checks, and in the run's records for the whole-run one. */

@@ -21,19 +21,3 @@ export function currentAccessToken(state: FakeState, call: IncomingCall): Reply 
     orgs: [],
   });
 }
-
-/** §11: a typical bearer-protected read, for checking how the broker's consumers see 401s. */
-export function listDevices(state: FakeState, call: IncomingCall): Reply {
-  const auth = authenticateBearer(state, call);
-  if ('reply' in auth) return auth.reply;
-  return jsonReply(200, [
-    {
-      id: 'e00fce681f2e3c4d5a6b7c8d',
-      name: 'fake-boron',
-      online: true,
-      platform_id: 13,
-      product_id: null,
-      last_heard: new Date(state.now()).toISOString(),
-    },
-  ]);
-}

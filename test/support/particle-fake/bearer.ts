@@ -1,4 +1,4 @@
-import { oauthError } from './replies.js';
+import { jsonReply, oauthError } from './replies.js';
 import type { FakeState } from './state.js';
 import type { AccessGrant } from './token-store.js';
 import type { IncomingCall, Reply } from './types.js';
@@ -34,4 +34,44 @@ export function authenticateBearer(state: FakeState, call: IncomingCall): Authen
     return { reply: oauthError(401, 'invalid_token', 'The access token provided has expired.') };
   }
   return { token, grant };
+}
+
+/** §16: the permissions of API-user tokens; a token whose scope names none of them is unrestricted. */
+const DEVICE_CLOUD_SCOPES = [
+  'devices.function:call',
+  'devices.variable:get',
+  'devices:ping',
+  'devices:get',
+  'devices:list',
+  'devices:update',
+  'devices:release',
+  'events:get',
+  'events:send',
+  'sims.status:get',
+] as const;
+
+export type DeviceCloudScope = (typeof DEVICE_CLOUD_SCOPES)[number];
+
+function isDeviceCloudScope(entry: string): entry is DeviceCloudScope {
+  return (DEVICE_CLOUD_SCOPES as readonly string[]).includes(entry);
+}
+
+/** A valid bearer token that also carries `scope` where scopes apply (§16: 403 otherwise). */
+export function authorizeBearer(
+  state: FakeState,
+  call: IncomingCall,
+  scope: DeviceCloudScope,
+): Authenticated {
+  const auth = authenticateBearer(state, call);
+  if ('reply' in auth) return auth;
+  const granted = (auth.grant.scope ?? '').split(/\s+/).filter(isDeviceCloudScope);
+  if (granted.length === 0 || granted.includes(scope)) return auth;
+  // The body of Particle's 403 for a missing scope is UNCONFIRMED.
+  return {
+    reply: jsonReply(403, {
+      ok: false,
+      error: 'Forbidden',
+      error_description: `The access token lacks the ${scope} scope`,
+    }),
+  };
 }

@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 
 import { authenticateBearer } from './bearer.js';
-import { jsonReply, mediaType, randomHex } from './replies.js';
+import { fieldsOf } from './fields.js';
+import { jsonReply, randomHex } from './replies.js';
 import type { FakeState } from './state.js';
 import type { FakeClient, IncomingCall, Reply } from './types.js';
 
@@ -48,6 +49,7 @@ function listClients(state: FakeState, _call: IncomingCall, target: ClientsPath)
 }
 
 function createClient(state: FakeState, call: IncomingCall, target: ClientsPath): Reply {
+  // §15: the SDK sends JSON here, curl examples send forms; both are accepted.
   const fields = fieldsOf(call);
   if (!fields) return badRequest('The body must be JSON or form encoded');
   const { name, type, redirect_uri: redirectUri, scope } = fields;
@@ -92,22 +94,6 @@ function publicView(client: FakeClient): Record<string, string> {
     ...(client.redirectUri ? { redirect_uri: client.redirectUri } : {}),
     ...(client.scope ? { scope: client.scope } : {}),
   };
-}
-
-/** §15: the SDK sends JSON here, curl examples send forms; both are accepted. */
-function fieldsOf(call: IncomingCall): Record<string, string> | undefined {
-  if (call.form) return call.form;
-  if (mediaType(call.headers) !== 'application/json') return call.body ? undefined : {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(call.body);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-  return Object.fromEntries(
-    Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-  );
 }
 
 /** Shaped like the ids in §7's examples ("myapp-2146"), within the framework's id pattern (§2.1). */

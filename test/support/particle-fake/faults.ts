@@ -4,9 +4,16 @@ import type { Fault, FaultOptions, Reply } from './types.js';
 
 interface ArmedFault {
   fault: Fault;
-  path: string | RegExp | undefined;
+  options: FaultOptions;
   remaining: number;
   rate: number;
+}
+
+/** What a fault is matched against: the request's method, path (no query) and bearer token. */
+export interface FaultTarget {
+  method: string;
+  path: string;
+  accessToken: string | undefined;
 }
 
 export class FaultRegistry {
@@ -17,13 +24,13 @@ export class FaultRegistry {
   add(fault: Fault, options: FaultOptions = {}): void {
     const rate = options.rate ?? 1;
     if (rate < 0 || rate > 1) throw new RangeError(`fault rate must be within 0..1, got ${rate}`);
-    this.armed.push({ fault, path: options.path, remaining: options.times ?? Infinity, rate });
+    this.armed.push({ fault, options, remaining: options.times ?? Infinity, rate });
   }
 
   /** The first armed fault that matches and wins its dice roll, spending one of its `times`. */
-  take(path: string): Fault | undefined {
+  take(target: FaultTarget): Fault | undefined {
     for (const entry of this.armed) {
-      if (!matches(entry.path, path) || this.random() >= entry.rate) continue;
+      if (!matches(entry.options, target) || this.random() >= entry.rate) continue;
       entry.remaining -= 1;
       if (entry.remaining <= 0) this.armed = this.armed.filter((other) => other !== entry);
       return entry.fault;
@@ -36,10 +43,13 @@ export class FaultRegistry {
   }
 }
 
-function matches(pattern: string | RegExp | undefined, path: string): boolean {
-  if (pattern === undefined) return true;
+function matches(options: FaultOptions, target: FaultTarget): boolean {
+  const { path, method, accessToken } = options;
+  if (method !== undefined && method.toUpperCase() !== target.method.toUpperCase()) return false;
+  if (accessToken !== undefined && accessToken !== target.accessToken) return false;
+  if (path === undefined) return true;
   // search() ignores lastIndex, so a /g pattern matches every time.
-  return typeof pattern === 'string' ? path.startsWith(pattern) : path.search(pattern) !== -1;
+  return typeof path === 'string' ? target.path.startsWith(path) : target.path.search(path) !== -1;
 }
 
 /** §15: a broker must cope with JSON errors and with a load balancer's HTML page that has no JSON at all. */

@@ -1,7 +1,14 @@
 /** Shared by the Particle fake's own specs (test/support/particle-fake/*.spec.ts). */
+import Particle from 'particle-api-js';
 import { afterEach, beforeEach } from 'vitest';
 
-import { ParticleFake, type FakeClient, type FakeUser, type ParticleFakeOptions } from '../particle-fake.js';
+import {
+  ParticleFake,
+  type FakeClient,
+  type FakeDevice,
+  type FakeUser,
+  type ParticleFakeOptions,
+} from '../particle-fake.js';
 
 export type Json = Record<string, unknown>;
 
@@ -101,4 +108,52 @@ export function useFreshFake(): void {
   afterEach(async () => {
     await fx.fake.close();
   });
+}
+
+/** Alice's Boron: a cellular device with one function and two variables, one of them read live. */
+export const BORON: FakeDevice = {
+  id: 'e00fce681f2e3c4d5a6b7c8d',
+  name: 'fake-boron',
+  owner: ALICE.username,
+  platformId: 13,
+  cellular: true,
+  functions: { led: (arg) => (arg === 'on' ? 1 : -1) },
+  variables: { temperature: 21.5, uptime: () => 42 },
+};
+/** Bob's Argon, so that Alice's token meets a device it may not use. */
+export const ARGON: FakeDevice = { id: 'e00fce68aaaaaaaaaaaaaaaa', name: 'bob-argon', owner: BOB.username };
+
+/** A product device nobody claimed, reached through PRODUCT's own client-credentials tokens. */
+export function productDevice(index: number): FakeDevice {
+  return {
+    id: `0a10aced2020${String(index).padStart(12, '0')}`,
+    name: `tracker-${index}`,
+    productId: PRODUCT.productId ?? 0,
+    platformId: 26,
+    variables: { battery: 80 + index },
+  };
+}
+
+/** The official SDK pointed at the fake, logging in through the fake's own password grant. */
+export function sdk(auth?: string): Particle {
+  return new Particle({
+    baseUrl: fx.fake.url,
+    clientId: USER_CLIENT.id,
+    clientSecret: USER_CLIENT.secret,
+    ...(auth ? { auth } : {}),
+  });
+}
+
+export async function sdkLogin(user: FakeUser): Promise<string> {
+  const { body } = await sdk().login({ username: user.username, password: user.password });
+  return body.access_token;
+}
+
+/** Polls (the fake's state changes on its own event loop turns); fails after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

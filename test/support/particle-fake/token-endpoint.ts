@@ -124,6 +124,22 @@ function authorizationCodeGrant(state: FakeState, client: FakeClient, form: Reco
   return tokenReply(state, client, { username: redeemed.username }, expiry.expiresAt);
 }
 
+/** A token as if Particle had issued it; expiring tokens get a refresh token, as on the wire. */
+export function seedToken(
+  state: FakeState,
+  options: { clientId?: string; username?: string; scope?: string; expiresInSeconds?: number },
+): { accessToken: string; refreshToken?: string } {
+  const clientId = options.clientId ?? 'particle';
+  const seconds = options.expiresInSeconds ?? DEFAULT_LIFETIME_SECONDS;
+  return state.tokens.issue({
+    clientId,
+    refreshable: state.clients.get(clientId)?.kind === 'product',
+    ...(options.username === undefined ? {} : { username: options.username }),
+    ...(options.scope === undefined ? {} : { scope: options.scope }),
+    expiresAt: seconds === 0 ? null : state.now() + seconds * 1000,
+  });
+}
+
 function tokenReply(
   state: FakeState,
   client: FakeClient,

@@ -54,6 +54,22 @@ export class TokenEndpointLimiter {
     return undefined;
   }
 
+  /** Answers a token call through the limiter; injected errors count as failed token calls, like real ones. */
+  answer(injected: Reply | undefined, handle: () => Reply): Reply {
+    if (injected) {
+      this.record(outcomeOf(injected));
+      return injected;
+    }
+    const refusal = this.admit();
+    if (refusal) {
+      this.record(refusal.outcome);
+      return refusal.reply;
+    }
+    const reply = handle();
+    this.record(outcomeOf(reply));
+    return reply;
+  }
+
   record(outcome: CallOutcome): void {
     if (outcome === 'neutral') return;
     if (outcome === 'success') {
