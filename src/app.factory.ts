@@ -13,6 +13,7 @@ import { runMigrationsLocked } from './database/data-source.js';
 import { AppLogger } from './logging/app-logger.js';
 import { logRequestCompleted } from './logging/request-logging.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { ParticleProxy } from './proxy/particle-proxy.js';
 
 /** Bodies this API accepts are small JSON documents; anything larger is refused before parsing. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -81,6 +82,7 @@ export async function createApp(config: AppConfig, runtime: AppRuntime): Promise
   if (config.migrateOnStart) await runMigrationsLocked(app.get(DataSource));
   await assertKeyringCoversStoredSecrets(app);
   registerHttpHooks(app, config);
+  app.get(ParticleProxy).register(app.getHttpAdapter().getInstance());
   registerDocs(app);
   await app.init();
   return app;

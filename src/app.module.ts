@@ -18,6 +18,7 @@ import { TenantsModule } from './tenants/tenants.module.js';
 import { CredentialsModule } from './credentials/credentials.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OnboardingModule } from './onboarding/onboarding.module.js';
+import { ProxyModule } from './proxy/proxy.module.js';
 import { RefreshSchedulerModule } from './refresh-scheduler/refresh-scheduler.module.js';
 import { TokenStoreModule } from './token-store/token-store.module.js';
 
@@ -50,6 +51,7 @@ export class AppModule {
         TokenStoreModule,
         RefreshSchedulerModule,
         NotificationsModule,
+        ProxyModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };

@@ -28,17 +28,22 @@ export class ApiKeyRateLimitGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    if (this.limit === 0) return true;
     const principal = context.switchToHttp().getRequest<FastifyRequest>().principal;
     if (principal === undefined) return true;
-    const hit = this.windows.increment(principal.keyId, WINDOW_MS, this.limit);
-    if (hit.isBlocked) {
-      throw new ApiError(
-        'rate_limited',
-        `This API key made more than ${this.limit} requests in ${WINDOW_MS / 1000} s on this replica`,
-        { retryAfterSeconds: hit.timeToBlockExpire },
-      );
-    }
+    const refusal = this.count(principal.keyId);
+    if (refusal) throw refusal;
     return true;
+  }
+
+  /** Counts one request of `keyId`: the refusal when it is past the limit. Also used by the proxy. */
+  count(keyId: string): ApiError | undefined {
+    if (this.limit === 0) return undefined;
+    const hit = this.windows.increment(keyId, WINDOW_MS, this.limit);
+    if (!hit.isBlocked) return undefined;
+    return new ApiError(
+      'rate_limited',
+      `This API key made more than ${this.limit} requests in ${WINDOW_MS / 1000} s on this replica`,
+      { retryAfterSeconds: hit.timeToBlockExpire },
+    );
   }
 }

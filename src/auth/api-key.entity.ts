@@ -1,6 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type ApiKeyRole = 'admin' | 'service';
+/** `proxy`: the Particle proxy only, for its tenants; such a caller never receives a Particle token (§6). */
+export type ApiKeyRole = 'admin' | 'service' | 'proxy';
+export const API_KEY_ROLES: readonly ApiKeyRole[] = ['admin', 'service', 'proxy'];
 
 @Entity('api_keys')
 export class ApiKeyEntity {

@@ -43,6 +43,9 @@ export class ApiKeyGuard implements CanActivate {
     }
     request.principal = principal;
     if (principal.role === 'admin') return true;
+    // The proxy route authenticates on its own (src/proxy); every route here could hand out a token.
+    if (principal.role === 'proxy')
+      throw new ApiError('forbidden', 'A proxy key may only call the Particle proxy');
     const { tenantParam } = access;
     if (!tenantParam) throw new ApiError('forbidden', 'This endpoint needs an admin key');
     const tenantId = (request.params as Record<string, string | undefined>)[tenantParam];

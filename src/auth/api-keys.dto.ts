@@ -14,6 +14,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { API_KEY_ROLES, ApiKeyRole } from './api-key.entity.js';
 import { AcceptsDigits, AcceptsSingleString } from '../common/lenient-input.js';
 import { TENANT_OR_WILDCARD } from '../tenants/tenant-id.js';
 
@@ -24,9 +25,9 @@ export class CreateApiKeyBody {
   @MaxLength(200)
   name: string;
 
-  @ApiProperty({ enum: ['admin', 'service'], example: 'service' })
-  @IsIn(['admin', 'service'])
-  role: 'admin' | 'service';
+  @ApiProperty({ enum: API_KEY_ROLES, example: 'service' })
+  @IsIn(API_KEY_ROLES)
+  role: ApiKeyRole;
 
   @ApiProperty({
     type: [String],
@@ -49,7 +50,7 @@ export class CreateApiKeyBody {
 export class ApiKeyView {
   @ApiProperty({ example: '6c1f7a0e-5d8b-4d55-9a51-0f0d7c7b1f62' }) id: string;
   @ApiProperty({ example: 'fleet-service (prod)' }) name: string;
-  @ApiProperty({ enum: ['admin', 'service'] }) role: string;
+  @ApiProperty({ enum: API_KEY_ROLES }) role: string;
   @ApiProperty({ type: [String], example: ['acme'] }) tenants: string[];
   @ApiProperty({ example: 'ptb_Xk3v9QzA', description: 'The first characters of the key, to recognise it' })
   key_prefix: string;

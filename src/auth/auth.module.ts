@@ -22,10 +22,12 @@ import { SlidingWindowStorage } from './rate-limit.storage.js';
       inject: [Clock],
       useFactory: (clock: Clock) => new SlidingWindowStorage(clock),
     },
+    ApiKeyRateLimitGuard,
     // Global guards run in this order: the key is known before it is counted.
     { provide: APP_GUARD, useClass: ApiKeyGuard },
-    { provide: APP_GUARD, useClass: ApiKeyRateLimitGuard },
+    { provide: APP_GUARD, useExisting: ApiKeyRateLimitGuard },
   ],
-  exports: [ApiKeysService, DevAdminKey],
+  // The proxy route is served outside Nest's guards and checks keys and limits with these itself.
+  exports: [ApiKeysService, DevAdminKey, ApiKeyRateLimitGuard],
 })
 export class AuthModule {}

@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   upstream_unavailable: 503,
   token_budget_exhausted: 503,
+  api_budget_exhausted: 503,
+  stream_limit_reached: 503,
   upstream_rejected: 502,
   internal_error: 500,
 } as const;
@@ -27,6 +29,8 @@ const TITLES: Record<ErrorCode, string> = {
   rate_limited: 'Too many requests',
   upstream_unavailable: 'Particle unavailable',
   token_budget_exhausted: 'Token budget exhausted',
+  api_budget_exhausted: 'Particle API budget exhausted',
+  stream_limit_reached: 'No event-stream slot',
   upstream_rejected: 'Particle rejected the request',
   internal_error: 'Internal error',
 };

@@ -76,6 +76,10 @@ export function controlCharacterError(...inputs: unknown[]): ApiError | undefine
   return undefined;
 }
 
+function isStream(body: unknown): boolean {
+  return typeof (body as { pipe?: unknown } | null)?.pipe === 'function';
+}
+
 /**
  * One check for every route, before guards, interceptors and pipes: a new field or parameter cannot forget
  * it, and nothing (an audit row of the refusal included) ever carries the byte to PostgreSQL. A callback
@@ -85,7 +89,9 @@ export function registerControlCharacterCheck(fastify: FastifyInstance): void {
   fastify.addHook(
     'preValidation',
     (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
-      done(controlCharacterError(request.params, request.query, request.body));
+      // A stream is a body passed through unread (the Particle proxy's): Particle judges its bytes.
+      const body = isStream(request.body) ? undefined : request.body;
+      done(controlCharacterError(request.params, request.query, body));
     },
   );
 }

@@ -46,6 +46,30 @@ function fromFastifyError(err: unknown): ApiError | undefined {
   return new ApiError('validation_failed', detail, { status: e.statusCode });
 }
 
+/**
+ * Writes `error` as application/problem+json (design.md §6). Also used by routes served outside Nest's
+ * pipeline (the Particle proxy), so every refusal of the broker has one shape.
+ */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: ApiError): void {
+  request.problemCode = error.code;
+  if (error.retryAfterSeconds !== undefined) {
+    void reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+  }
+  void reply
+    .status(error.status)
+    .header('Content-Type', 'application/problem+json; charset=utf-8')
+    .header('Cache-Control', 'no-store')
+    .send({
+      type: `${PROBLEM_TYPE_BASE}${error.code}`,
+      title: error.title,
+      status: error.status,
+      detail: error.detail,
+      code: error.code,
+      requestId: request.id,
+      ...error.extras,
+    });
+}
+
 /** The one place errors become responses: always application/problem+json, never internals. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -69,22 +93,6 @@ export class ProblemFilter implements ExceptionFilter {
         err: exception instanceof Error ? { name: exception.name, stack: exception.stack } : {},
       });
     }
-    request.problemCode = error.code;
-    if (error.retryAfterSeconds !== undefined) {
-      void reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
-    }
-    void reply
-      .status(error.status)
-      .header('Content-Type', 'application/problem+json; charset=utf-8')
-      .header('Cache-Control', 'no-store')
-      .send({
-        type: `${PROBLEM_TYPE_BASE}${error.code}`,
-        title: error.title,
-        status: error.status,
-        detail: error.detail,
-        code: error.code,
-        requestId: request.id,
-        ...error.extras,
-      });
+    sendProblem(request, reply, error);
   }
 }

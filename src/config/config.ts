@@ -96,6 +96,12 @@ const envSchema = z.object({
   // What one tenant may take of a shared budget while another tenant wants it too (design.md §9.1).
   PARTICLE_TENANT_SHARE: fraction.default(0.25),
   PARTICLE_TIMEOUT_MS: intIn(100, 120_000).default(10_000),
+  // Particle: 10,000 API requests, 100 open streams and 100 stream opens per 5 min per IP (§10, §16).
+  PARTICLE_API_BUDGET: intIn(1, 100_000_000).default(8000),
+  PARTICLE_STREAM_LIMIT: intIn(1, 100_000).default(80),
+  PARTICLE_STREAM_OPEN_BUDGET: intIn(1, 100_000).default(80),
+  // Firmware uploads go through the proxy: a few MiB (design.md §11).
+  PROXY_MAX_BODY_BYTES: intIn(1024, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
   TOKEN_TTL_SECONDS: intIn(60, 7_776_000).default(3600),
   REFRESH_CRON: cron.default('*/30 * * * * *'),
   REFRESH_LEAD_SECONDS: intIn(30, 86_400).default(900),
@@ -133,6 +139,14 @@ export interface AppConfig {
     readonly timeoutMs: number;
     /** The fraction of each shared budget one tenant may use while another tenant asks for it. */
     readonly tenantShare: number;
+    /** Proxied API requests per 5 minutes, all replicas together. */
+    readonly apiBudget: number;
+    /** Upstream event streams open at once, and opened per 5 minutes, all replicas together. */
+    readonly streamLimit: number;
+    readonly streamOpenBudget: number;
+  };
+  readonly proxy: {
+    readonly maxBodyBytes: number;
   };
   readonly tokenTtlSeconds: number;
   readonly refresh: {
@@ -201,7 +215,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxConsecutiveFailures: e.PARTICLE_MAX_CONSECUTIVE_FAILURES,
       timeoutMs: e.PARTICLE_TIMEOUT_MS,
       tenantShare: e.PARTICLE_TENANT_SHARE,
+      apiBudget: e.PARTICLE_API_BUDGET,
+      streamLimit: e.PARTICLE_STREAM_LIMIT,
+      streamOpenBudget: e.PARTICLE_STREAM_OPEN_BUDGET,
     },
+    proxy: { maxBodyBytes: e.PROXY_MAX_BODY_BYTES },
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
     refresh: {
       cron: e.REFRESH_CRON === CRON_OFF ? undefined : e.REFRESH_CRON,

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { ApiUsage } from './particle-api-calls.repository.js';
 import type { TokenEndpointState } from './token-endpoint-guard.js';
 
 class TokenBudgetView {
@@ -39,23 +40,32 @@ class TenantEgressView {
 export class EgressStatusView {
   @ApiProperty({ type: TokenBudgetView }) token_budget: TokenBudgetView;
   @ApiProperty({ type: BreakerView }) breaker: BreakerView;
-  @ApiProperty({ type: ApiBudgetView, description: 'The proxy (not built yet): always 0 used' })
+  @ApiProperty({ type: ApiBudgetView, description: 'Proxied Particle API calls (reserved by replicas)' })
   api_budget: ApiBudgetView;
   @ApiProperty({ type: StreamsView, description: 'The event-stream hub (not built yet): always 0' })
   streams: StreamsView;
   @ApiProperty({
     type: [TenantEgressView],
     description:
-      'Every tenant that made or was refused a token call in the current window, the busiest first (api_calls and streams: 0 until the proxy and the stream hub exist)',
+      'Every tenant that made or was refused a token or proxied API call in the current window, the busiest first (streams: 0 until the stream hub exists)',
   })
   tenants: TenantEgressView[];
 }
 
-/** Defaults of design.md §7 for the budgets whose users (the proxy, the stream hub) are not built yet. */
-const API_BUDGET = 8000;
-const STREAM_LIMIT = 80;
+/** Limits of the budgets the view reports; the stream hub's are not used by anything yet. */
+export interface EgressLimits {
+  apiBudget: number;
+  streamLimit: number;
+  streamOpenBudget: number;
+}
 
-export function egressStatusView(s: TokenEndpointState, now: Date, windowMs: number): EgressStatusView {
+export function egressStatusView(
+  s: TokenEndpointState,
+  api: ApiUsage,
+  limits: EgressLimits,
+  now: Date,
+  windowMs: number,
+): EgressStatusView {
   const seconds = (at: Date | null) =>
     at ? Math.max(0, Math.ceil((at.getTime() - now.getTime()) / 1000)) : 0;
   const breakerWait = s.breaker === 'open' ? seconds(s.retryAt) : 0;
@@ -71,13 +81,24 @@ export function egressStatusView(s: TokenEndpointState, now: Date, windowMs: num
       consecutive_failures: s.consecutiveFailures,
       open_until: s.breaker === 'closed' ? null : (s.retryAt?.toISOString() ?? null),
     },
-    api_budget: { limit: API_BUDGET, used: 0, window_seconds: windowMs / 1000 },
-    streams: { open: 0, limit: STREAM_LIMIT, opens_used: 0, opens_limit: STREAM_LIMIT },
-    tenants: s.tenants.map((t) => ({
-      tenant_id: t.tenantId,
-      token_calls: t.calls,
-      api_calls: 0,
-      streams: 0,
-    })),
+    api_budget: { limit: limits.apiBudget, used: api.used, window_seconds: windowMs / 1000 },
+    streams: { open: 0, limit: limits.streamLimit, opens_used: 0, opens_limit: limits.streamOpenBudget },
+    tenants: tenantRows(s, api),
   };
+}
+
+/** One row per tenant seen by either budget, the busiest (token and API calls together) first. */
+function tenantRows(s: TokenEndpointState, api: ApiUsage): EgressStatusView['tenants'] {
+  const rows = new Map<string, EgressStatusView['tenants'][number]>();
+  const row = (tenantId: string) => {
+    let r = rows.get(tenantId);
+    if (!r) rows.set(tenantId, (r = { tenant_id: tenantId, token_calls: 0, api_calls: 0, streams: 0 }));
+    return r;
+  };
+  for (const t of s.tenants) row(t.tenantId).token_calls = t.calls;
+  for (const t of api.tenants) row(t.tenantId).api_calls = t.calls;
+  return [...rows.values()].sort(
+    (a, b) =>
+      b.token_calls + b.api_calls - (a.token_calls + a.api_calls) || a.tenant_id.localeCompare(b.tenant_id),
+  );
 }

@@ -3,8 +3,9 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { Audited, InTransactionAudit } from '../audit/audited.interceptor.js';
 import type { SuccessAudit } from '../audit/success-audit.js';
 import { Clock } from '../common/clock.js';
-import { EgressStatusView, egressStatusView } from './egress-status.js';
-import { TokenEndpointGuard, WINDOW_MS } from './token-endpoint-guard.js';
+import { EgressReport } from './egress-report.js';
+import { EgressStatusView } from './egress-status.js';
+import { TokenEndpointGuard } from './token-endpoint-guard.js';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -12,14 +13,17 @@ import { TokenEndpointGuard, WINDOW_MS } from './token-endpoint-guard.js';
 export class EgressController {
   constructor(
     private readonly guard: TokenEndpointGuard,
+    private readonly report: EgressReport,
     private readonly clock: Clock,
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'The shared egress as Particle sees it: the token budget and the breaker' })
+  @ApiOperation({
+    summary: 'The shared egress as Particle sees it: the token and API budgets and the breaker',
+  })
   @ApiOkResponse({ type: EgressStatusView })
   async status(): Promise<EgressStatusView> {
-    return egressStatusView(await this.guard.state(), this.clock.now(), WINDOW_MS);
+    return this.report.view(this.clock.now());
   }
 
   @Post('breaker/reset')

@@ -5,14 +5,17 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { OutboxModule } from '../notifications/outbox.module.js';
+import { ApiBudget } from './api-budget.js';
 import { EgressController } from './egress.controller.js';
+import { EgressReport } from './egress-report.js';
+import { ParticleApiCallsRepository } from './particle-api-calls.repository.js';
 import { ParticleEgressRepository } from './particle-egress.repository.js';
 import { ParticleClient } from './particle.client.js';
 import { ParticleMetrics } from './particle.metrics.js';
 import { TokenEndpointGuard } from './token-endpoint-guard.js';
 
 /**
- * Particle's HTTP client and the token-endpoint guard. Relies on the global providers `APP_CONFIG`,
+ * Particle's HTTP client, the token-endpoint guard and the proxy's API budget. Relies on the global providers `APP_CONFIG`,
  * `Clock` (ConfigModule) and the TypeORM `DataSource`.
  */
 @Module({
@@ -33,7 +36,15 @@ import { TokenEndpointGuard } from './token-endpoint-guard.js';
     }),
   ],
   controllers: [EgressController],
-  providers: [ParticleClient, TokenEndpointGuard, ParticleEgressRepository, ParticleMetrics],
-  exports: [ParticleClient, TokenEndpointGuard],
+  providers: [
+    ParticleClient,
+    TokenEndpointGuard,
+    ParticleEgressRepository,
+    ParticleMetrics,
+    ApiBudget,
+    ParticleApiCallsRepository,
+    EgressReport,
+  ],
+  exports: [ParticleClient, TokenEndpointGuard, ApiBudget, EgressReport],
 })
 export class ParticleModule {}

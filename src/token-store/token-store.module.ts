@@ -27,5 +27,7 @@ import { TokensController } from './tokens.controller.js';
       },
     },
   ],
+  // The proxy injects tokens it obtains here; it never hands one out.
+  exports: [TokenIssuerService],
 })
 export class TokenStoreModule {}

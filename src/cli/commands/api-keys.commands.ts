@@ -17,7 +17,7 @@ export const apiKeysCommands = group('api-keys', 'API keys: list, create, rotate
   runs(
     command('create', 'create an API key; the key is printed once')
       .requiredOption('--name <name>', 'who holds the key')
-      .requiredOption('--role <role>', 'admin or service')
+      .requiredOption('--role <role>', 'admin, service or proxy (the Particle proxy only)')
       .requiredOption('--tenants <ids>', 'comma-separated tenant ids, or *')
       .option('--expires-at <iso>', 'ISO-8601 expiry'),
     async () => (await actions()).createApiKey,

@@ -1,6 +1,7 @@
 import { EgressController } from '../../particle/egress.controller.js';
-import { EgressStatusView, egressStatusView } from '../../particle/egress-status.js';
-import { TokenEndpointGuard, WINDOW_MS } from '../../particle/token-endpoint-guard.js';
+import { EgressReport } from '../../particle/egress-report.js';
+import type { EgressStatusView } from '../../particle/egress-status.js';
+import { TokenEndpointGuard } from '../../particle/token-endpoint-guard.js';
 import { CliOutput, field } from '../cli-output.js';
 import type { CommandImpl } from '../command-runner.js';
 import type { JsonOption } from '../command-tree.js';
@@ -27,21 +28,19 @@ function show(output: CliOutput, view: EgressStatusView, json: boolean): void {
 }
 
 /** The CLI runs on the system clock, as the broker's own guard does. */
-async function current(guard: TokenEndpointGuard): Promise<EgressStatusView> {
-  return egressStatusView(await guard.state(), new Date(), WINDOW_MS);
-}
+const current = (report: EgressReport): Promise<EgressStatusView> => report.view(new Date());
 
 export const egressStatus: CommandImpl<JsonOption> = async ({ broker, output }, _args, options) => {
-  const guard = await broker.get(TokenEndpointGuard);
-  show(output, await current(guard), options.json ?? false);
+  show(output, await current(await broker.get(EgressReport)), options.json ?? false);
 };
 
 export const resetBreaker: CommandImpl<JsonOption> = async ({ broker, output }, _args, options) => {
   const guard = await broker.get(TokenEndpointGuard);
+  const report = await broker.get(EgressReport);
   // Audited exactly as POST /v1/admin/egress/breaker/reset.
   const view = await broker.audited([EgressController, 'resetBreaker'], {}, async (audit) => {
     await guard.reset(audit);
-    return current(guard);
+    return current(report);
   });
   show(output, view, options.json ?? false);
 };

@@ -8,6 +8,7 @@ import { EgressBuckets1795476014001 } from './1795476014001-EgressBuckets.js';
 import { EgressSequence1795478000000 } from './1795478000000-EgressSequence.js';
 import { EgressTenants1795480000000 } from './1795480000000-EgressTenants.js';
 import { Webhooks1795490000000 } from './1795490000000-Webhooks.js';
+import { ParticleApiBudget1795510000000 } from './1795510000000-ParticleApiBudget.js';
 
 /** Applied in this order; a new migration is appended here (no directory globbing, so dist and tests agree). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   EgressSequence1795478000000,
   EgressTenants1795480000000,
   Webhooks1795490000000,
+  ParticleApiBudget1795510000000,
 ];

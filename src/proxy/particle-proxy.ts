@@ -1,0 +1,305 @@
+import replyFrom, { type FastifyReplyFromHooks, type RawServerResponse } from '@fastify/reply-from';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RawServerBase } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import { pipeline } from 'node:stream';
+import type { Principal } from '../auth/principal.js';
+import { AuditService } from '../audit/audit.service.js';
+import { ApiError } from '../common/api-error.js';
+import { knownProblem } from '../common/known-problem.js';
+import { sendProblem } from '../common/problem.filter.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { requestFields } from '../logging/app-logger.js';
+import { ApiBudget } from '../particle/api-budget.js';
+import type { CachedToken } from '../token-store/token-cache.js';
+import { TokenIssuerService } from '../token-store/token-issuer.service.js';
+import { ByteCounter, proxyBody, type ProxyBody } from './proxy-body.js';
+import { ProxyCaller } from './proxy-caller.js';
+import { callerResponseHeaders, upstreamQuery, upstreamRequestHeaders } from './proxy-headers.js';
+import { classifyPath } from './proxy-paths.js';
+import { ProxyMetrics } from './proxy.metrics.js';
+
+const ROUTE = '/v1/tenants/:id/particle/*';
+const TENANTS_PREFIX = '/v1/tenants/';
+const PARTICLE_SEGMENT = '/particle';
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+/** A proxied request needs a token that outlives it, not the 300 s a caller of /tokens asks by default. */
+const PROXY_MIN_TTL_SECONDS = 60;
+
+/** One proxied request as it goes: what the answer, the audit row and the metrics need. */
+interface Exchange {
+  readonly principal: Principal;
+  readonly tenantId: string;
+  /** The Particle path (after `/particle`), raw as the caller sent it, without the query. */
+  readonly path: string;
+  readonly started: bigint;
+  body: ProxyBody;
+  token: CachedToken | undefined;
+  retried: boolean;
+  upstreamStatus: number | null;
+  /** Names of Particle's headers copied onto the reply: removed again if the broker answers instead. */
+  copied: string[];
+  bytes: number | ByteCounter | null;
+}
+
+/** `/v1/tenants/{id}/particle/v1/devices?x=1` -> `/v1/devices` (the route matched, so both parts exist). */
+function particlePath(rawUrl: string): string {
+  const at = rawUrl.indexOf(PARTICLE_SEGMENT, TENANTS_PREFIX.length) + PARTICLE_SEGMENT.length;
+  const query = rawUrl.indexOf('?', at);
+  return rawUrl.slice(at, query < 0 ? undefined : query);
+}
+
+/**
+ * `ANY /v1/tenants/{id}/particle/{path}` (design.md §11): forwards the device cloud to Particle with the
+ * tenant's token, streamed both ways by @fastify/reply-from. Served by Fastify directly rather than a
+ * Nest controller: the body must reach Particle unread (Nest's parsers would consume it), and the
+ * caller's key, limits and refusals are checked here exactly as ApiKeyGuard does for every other route.
+ */
+@Injectable()
+export class ParticleProxy {
+  private readonly logger = new Logger(ParticleProxy.name);
+  private readonly exchanges = new WeakMap<FastifyRequest, Exchange>();
+  private readonly basePath: string;
+
+  constructor(
+    private readonly caller: ProxyCaller,
+    private readonly issuer: TokenIssuerService,
+    private readonly budget: ApiBudget,
+    private readonly audit: AuditService,
+    private readonly metrics: ProxyMetrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    // reply-from keeps only the origin of its base; a path in PARTICLE_API_URL is added to each request.
+    this.basePath = new URL(config.particle.apiUrl).pathname.replace(/\/$/, '');
+  }
+
+  /** Registers the route in its own Fastify scope (its own body handling); called before the app starts. */
+  register(fastify: FastifyInstance): void {
+    void fastify.register(async (scope) => {
+      // Every body reaches the handler unread, whatever its type, and is streamed or buffered there.
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+      await scope.register(replyFrom, {
+        base: this.config.particle.apiUrl,
+        // reply-from turns certificate checks off (`tls.rejectUnauthorized: false`) unless told otherwise;
+        // undici's `connect` options win over `tls`, and Particle's certificate must be checked.
+        undici: {
+          connections: 128,
+          pipelining: 1,
+          keepAliveTimeout: 60_000,
+          connect: { rejectUnauthorized: true },
+        },
+        disableRequestLogging: true,
+        // Never sent twice by the library: each call counts against Particle's per-IP limit.
+        retryMethods: [],
+      });
+      scope.setErrorHandler((err, request, reply) => this.refuse(request, reply, err));
+      scope.addHook('onResponse', (request, reply, done) => {
+        this.finish(request, reply);
+        done();
+      });
+      scope.route({
+        method: [...METHODS],
+        url: ROUTE,
+        handler: (request, reply) => this.handle(request, reply),
+      });
+    });
+  }
+
+  private async handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const started = process.hrtime.bigint();
+    try {
+      const { id: tenantId } = request.params as { id: string };
+      const principal = await this.caller.admit(request, tenantId);
+      const path = particlePath(request.raw.url ?? request.url);
+      const exchange: Exchange = {
+        principal,
+        tenantId,
+        path,
+        started,
+        body: { kind: 'none' },
+        token: undefined,
+        retried: false,
+        upstreamStatus: null,
+        copied: [],
+        bytes: null,
+      };
+      this.exchanges.set(request, exchange);
+      const verdict = classifyPath(request.method, path);
+      if (verdict.kind === 'refused') {
+        throw new ApiError('forbidden', `${request.method} ${path} is not proxied: ${verdict.reason}`);
+      }
+      if (verdict.kind === 'stream') {
+        throw new ApiError('stream_limit_reached', 'Event streams are not served by this broker yet', {
+          retryAfterSeconds: 60,
+        });
+      }
+      const credentialId = this.caller.credentialId(request);
+      exchange.body = await proxyBody(request.body, request.raw, this.config.proxy.maxBodyBytes);
+      await this.takeBudget(tenantId);
+      const body = { credential_id: credentialId };
+      exchange.token = (await this.issuer.obtain(tenantId, body, PROXY_MIN_TTL_SECONDS, request.id)).token;
+      this.forward(request, reply, exchange);
+    } catch (err) {
+      this.refuse(request, reply, err);
+    }
+    return reply;
+  }
+
+  private async takeBudget(tenantId: string): Promise<void> {
+    const refusal = await this.budget.take(tenantId);
+    if (refusal) throw refusal;
+  }
+
+  private forward(request: FastifyRequest, reply: FastifyReply, exchange: Exchange): void {
+    const token = exchange.token as CachedToken;
+    const sentAt = process.hrtime.bigint();
+    const options: FastifyReplyFromHooks = {
+      queryString: (_search, rawUrl) => upstreamQuery(rawUrl),
+      rewriteRequestHeaders: (_request, headers) => upstreamRequestHeaders(headers, token.accessToken),
+      rewriteHeaders: (headers) => {
+        const out = callerResponseHeaders(headers);
+        exchange.copied = Object.keys(out);
+        return out;
+      },
+      onResponse: (_request, _reply, res) => this.answer(request, reply, res, exchange, sentAt),
+      onError: (_reply, { error }) => this.upstreamFailed(request, reply, error),
+      timeout: this.config.particle.timeoutMs,
+    };
+    const { body } = exchange;
+    if (body.kind === 'buffered') {
+      options.body = body.bytes;
+      options.contentType = request.headers['content-type'] ?? 'application/octet-stream';
+    }
+    // reply-from streams `request.body` when it is a stream; the buffered body goes as `options.body`.
+    request.body = body.kind === 'streamed' ? body.stream : undefined;
+    void reply.from(`${this.basePath}${exchange.path}`, options);
+  }
+
+  private answer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    res: RawServerResponse<RawServerBase>,
+    exchange: Exchange,
+    sentAt: bigint,
+  ): void {
+    this.metrics.upstreamSeconds.observe(Number(process.hrtime.bigint() - sentAt) / 1e9);
+    exchange.upstreamStatus = res.statusCode;
+    // 401: the token was revoked or expired early. Renewed once and retried once, if the body allows.
+    if (res.statusCode === 401 && !exchange.retried && exchange.body.kind !== 'streamed') {
+      void this.heal(request, reply, res, exchange);
+      return;
+    }
+    // Typed as a server response by the library; it is the upstream answer's status, headers and body.
+    const length = (res as unknown as { headers: IncomingHttpHeaders }).headers['content-length'];
+    if (length !== undefined) {
+      exchange.bytes = Number(length);
+      void reply.send(res.stream);
+      return;
+    }
+    const counter = new ByteCounter();
+    exchange.bytes = counter;
+    pipeline(res.stream, counter, () => undefined);
+    void reply.send(counter);
+  }
+
+  private async heal(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    res: RawServerResponse<RawServerBase>,
+    exchange: Exchange,
+  ): Promise<void> {
+    // Read to the end so the connection to Particle is reused; the answer is replaced.
+    res.stream.resume();
+    exchange.retried = true;
+    this.forget(reply, exchange);
+    try {
+      exchange.token = await this.issuer.replaceRejected(
+        exchange.token as CachedToken,
+        PROXY_MIN_TTL_SECONDS,
+        request.id,
+      );
+      await this.takeBudget(exchange.tenantId);
+      this.forward(request, reply, exchange);
+    } catch (err) {
+      this.refuse(request, reply, err);
+    }
+  }
+
+  private upstreamFailed(request: FastifyRequest, reply: FastifyReply, error: Error): void {
+    // Our own refusal of a streamed body past the limit comes back as the upstream request's failure.
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof ApiError) return this.refuse(request, reply, cause);
+    const timedOut = (error as { statusCode?: number }).statusCode === 504;
+    this.logger.warn({ ...requestFields(request.id), upstream: timedOut ? 'timeout' : 'unreachable' });
+    const detail = timedOut
+      ? `Particle did not answer within PARTICLE_TIMEOUT_MS (${this.config.particle.timeoutMs} ms)`
+      : 'Particle could not be reached';
+    this.refuse(request, reply, new ApiError('upstream_unavailable', detail, { retryAfterSeconds: 1 }));
+  }
+
+  /** The broker answers instead of Particle: any of Particle's headers already copied go first. */
+  private refuse(request: FastifyRequest, reply: FastifyReply, err: unknown): void {
+    if (reply.sent) return;
+    const exchange = this.exchanges.get(request);
+    if (exchange) this.forget(reply, exchange);
+    const known = knownProblem(err);
+    if (!known) {
+      this.logger.error({
+        ...requestFields(request.id),
+        err: err instanceof Error ? { name: err.name, stack: err.stack } : {},
+      });
+    }
+    sendProblem(
+      request,
+      reply,
+      known ?? new ApiError('internal_error', 'The request could not be completed'),
+    );
+  }
+
+  private forget(reply: FastifyReply, exchange: Exchange): void {
+    for (const name of exchange.copied) reply.removeHeader(name);
+    exchange.copied = [];
+  }
+
+  /** Metrics for every answer; an audit row for every request whose caller was identified. */
+  private finish(request: FastifyRequest, reply: FastifyReply): void {
+    const status = reply.statusCode;
+    const byBroker = request.problemCode !== undefined;
+    this.metrics.requests.inc({
+      status_class: `${Math.floor(status / 100)}xx`,
+      source: byBroker ? 'broker' : 'particle',
+    });
+    const exchange = this.exchanges.get(request);
+    if (!exchange) return;
+    const { bytes } = exchange;
+    this.audit
+      .record({
+        actor: exchange.principal.keyId,
+        action: 'proxy.request',
+        tenantId: exchange.tenantId,
+        target: exchange.token?.credentialId ?? null,
+        requestId: request.id,
+        outcome: byBroker ? 'failure' : 'success',
+        details: {
+          method: request.method,
+          path: exchange.path,
+          status,
+          upstream_status: byBroker ? null : exchange.upstreamStatus,
+          duration_ms: Math.round(Number(process.hrtime.bigint() - exchange.started) / 1e6),
+          bytes: bytes instanceof ByteCounter ? bytes.count : bytes,
+          retried: exchange.retried,
+          ...(byBroker ? { error: request.problemCode } : {}),
+        },
+      })
+      // The answer has gone: a row that cannot be written is logged, the request is not undone.
+      .catch((err: unknown) =>
+        this.logger.error({
+          ...requestFields(request.id),
+          msg: 'proxy.request audit row not written',
+          err: err instanceof Error ? { name: err.name } : {},
+        }),
+      );
+  }
+}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { isUUID } from 'class-validator';
+import { ApiKeyRateLimitGuard } from '../auth/api-key-rate-limit.guard.js';
+import { ApiKeysService } from '../auth/api-keys.service.js';
+import { canActFor, Principal } from '../auth/principal.js';
+import { ApiError } from '../common/api-error.js';
+import { TENANT_ID_PATTERN } from '../tenants/tenant-id.js';
+
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/;
+
+/** Who may use the proxy for which tenant: what ApiKeyGuard and the rate limit decide for Nest's routes. */
+@Injectable()
+export class ProxyCaller {
+  constructor(
+    private readonly apiKeys: ApiKeysService,
+    private readonly rateLimit: ApiKeyRateLimitGuard,
+  ) {}
+
+  /** The caller's principal for `tenantId` (also set on the request for the logs), or the refusal. */
+  async admit(request: FastifyRequest, tenantId: string): Promise<Principal> {
+    const match = BEARER.exec(request.headers.authorization ?? '');
+    const principal = match?.[1] ? await this.apiKeys.authenticate(match[1]) : undefined;
+    if (!principal) {
+      throw new ApiError('unauthorized', 'A valid API key is required: Authorization: Bearer <key>');
+    }
+    request.principal = principal;
+    if (!TENANT_ID_PATTERN.test(tenantId)) throw ApiError.notFound(`Tenant ${tenantId}`);
+    if (!canActFor(principal, tenantId))
+      throw new ApiError('forbidden', 'This key may not act for this tenant');
+    const limited = this.rateLimit.count(principal.keyId);
+    if (limited) throw limited;
+    return principal;
+  }
+
+  /** `X-Broker-Credential-Id` chooses the credential; absent, the tenant's default (as for /tokens). */
+  credentialId(request: FastifyRequest): string | undefined {
+    const value = request.headers['x-broker-credential-id'];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !isUUID(value)) {
+      throw ApiError.validation('Invalid fields: X-Broker-Credential-Id', [
+        {
+          field: 'X-Broker-Credential-Id',
+          messages: ['X-Broker-Credential-Id must be a credential id (UUID)'],
+        },
+      ]);
+    }
+    return value;
+  }
+}
