@@ -19,6 +19,7 @@ import { CredentialsModule } from './credentials/credentials.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OnboardingModule } from './onboarding/onboarding.module.js';
 import { ProxyModule } from './proxy/proxy.module.js';
+import type { StreamTimings } from './proxy/streams/upstream-stream.js';
 import { RefreshSchedulerModule } from './refresh-scheduler/refresh-scheduler.module.js';
 import { TokenStoreModule } from './token-store/token-store.module.js';
 
@@ -28,6 +29,8 @@ export interface AppRuntime {
   /** Where JSON logs go (stdout when unset); tests pass a capturing stream. */
   logStream?: DestinationStream;
   clock?: Clock;
+  /** The event-stream hub's timings; tests shorten them (design.md §11's otherwise). */
+  streamTimings?: StreamTimings;
 }
 
 @Module({})
@@ -51,7 +54,7 @@ export class AppModule {
         TokenStoreModule,
         RefreshSchedulerModule,
         NotificationsModule,
-        ProxyModule,
+        ProxyModule.forRoot(runtime.streamTimings),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { ApiUsage } from './particle-api-calls.repository.js';
+import type { StreamUsage } from './particle-stream-slots.repository.js';
 import type { TokenEndpointState } from './token-endpoint-guard.js';
 
 class TokenBudgetView {
@@ -42,30 +43,36 @@ export class EgressStatusView {
   @ApiProperty({ type: BreakerView }) breaker: BreakerView;
   @ApiProperty({ type: ApiBudgetView, description: 'Proxied Particle API calls (reserved by replicas)' })
   api_budget: ApiBudgetView;
-  @ApiProperty({ type: StreamsView, description: 'The event-stream hub (not built yet): always 0' })
+  @ApiProperty({ type: StreamsView, description: "Upstream event streams of the proxy's hub, all replicas" })
   streams: StreamsView;
   @ApiProperty({
     type: [TenantEgressView],
     description:
-      'Every tenant that made or was refused a token or proxied API call in the current window, the busiest first (streams: 0 until the stream hub exists)',
+      'Every tenant that made or was refused a token or proxied API call in the current window or holds an event stream, the busiest first',
   })
   tenants: TenantEgressView[];
 }
 
-/** Limits of the budgets the view reports; the stream hub's are not used by anything yet. */
+/** Limits of the budgets the view reports. */
 export interface EgressLimits {
   apiBudget: number;
   streamLimit: number;
   streamOpenBudget: number;
 }
 
+export interface EgressUsage {
+  tokens: TokenEndpointState;
+  api: ApiUsage;
+  streams: StreamUsage;
+}
+
 export function egressStatusView(
-  s: TokenEndpointState,
-  api: ApiUsage,
+  usage: EgressUsage,
   limits: EgressLimits,
   now: Date,
   windowMs: number,
 ): EgressStatusView {
+  const { tokens: s, api, streams } = usage;
   const seconds = (at: Date | null) =>
     at ? Math.max(0, Math.ceil((at.getTime() - now.getTime()) / 1000)) : 0;
   const breakerWait = s.breaker === 'open' ? seconds(s.retryAt) : 0;
@@ -82,21 +89,27 @@ export function egressStatusView(
       open_until: s.breaker === 'closed' ? null : (s.retryAt?.toISOString() ?? null),
     },
     api_budget: { limit: limits.apiBudget, used: api.used, window_seconds: windowMs / 1000 },
-    streams: { open: 0, limit: limits.streamLimit, opens_used: 0, opens_limit: limits.streamOpenBudget },
-    tenants: tenantRows(s, api),
+    streams: {
+      open: streams.open,
+      limit: limits.streamLimit,
+      opens_used: streams.opensUsed,
+      opens_limit: limits.streamOpenBudget,
+    },
+    tenants: tenantRows(usage),
   };
 }
 
 /** One row per tenant seen by either budget, the busiest (token and API calls together) first. */
-function tenantRows(s: TokenEndpointState, api: ApiUsage): EgressStatusView['tenants'] {
+function tenantRows({ tokens, api, streams }: EgressUsage): EgressStatusView['tenants'] {
   const rows = new Map<string, EgressStatusView['tenants'][number]>();
   const row = (tenantId: string) => {
     let r = rows.get(tenantId);
     if (!r) rows.set(tenantId, (r = { tenant_id: tenantId, token_calls: 0, api_calls: 0, streams: 0 }));
     return r;
   };
-  for (const t of s.tenants) row(t.tenantId).token_calls = t.calls;
+  for (const t of tokens.tenants) row(t.tenantId).token_calls = t.calls;
   for (const t of api.tenants) row(t.tenantId).api_calls = t.calls;
+  for (const t of streams.tenants) row(t.tenantId).streams = t.streams;
   return [...rows.values()].sort(
     (a, b) =>
       b.token_calls + b.api_calls - (a.token_calls + a.api_calls) || a.tenant_id.localeCompare(b.tenant_id),

@@ -9,6 +9,8 @@ import { ApiBudget } from './api-budget.js';
 import { EgressController } from './egress.controller.js';
 import { EgressReport } from './egress-report.js';
 import { ParticleApiCallsRepository } from './particle-api-calls.repository.js';
+import { ParticleStreamSlotsRepository } from './particle-stream-slots.repository.js';
+import { StreamSlots } from './stream-slots.js';
 import { ParticleEgressRepository } from './particle-egress.repository.js';
 import { ParticleClient } from './particle.client.js';
 import { ParticleMetrics } from './particle.metrics.js';
@@ -44,7 +46,9 @@ import { TokenEndpointGuard } from './token-endpoint-guard.js';
     ApiBudget,
     ParticleApiCallsRepository,
     EgressReport,
+    StreamSlots,
+    ParticleStreamSlotsRepository,
   ],
-  exports: [ParticleClient, TokenEndpointGuard, ApiBudget, EgressReport],
+  exports: [ParticleClient, TokenEndpointGuard, ApiBudget, StreamSlots, EgressReport],
 })
 export class ParticleModule {}

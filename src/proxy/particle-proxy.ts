@@ -19,6 +19,8 @@ import { ProxyCaller } from './proxy-caller.js';
 import { callerResponseHeaders, upstreamQuery, upstreamRequestHeaders } from './proxy-headers.js';
 import { classifyPath } from './proxy-paths.js';
 import { ProxyMetrics } from './proxy.metrics.js';
+import { EventStreamHub } from './streams/event-stream-hub.js';
+import { Subscriber, UpstreamRefused } from './streams/upstream-stream.js';
 
 const ROUTE = '/v1/tenants/:id/particle/*';
 const TENANTS_PREFIX = '/v1/tenants/';
@@ -40,7 +42,8 @@ interface Exchange {
   upstreamStatus: number | null;
   /** Names of Particle's headers copied onto the reply: removed again if the broker answers instead. */
   copied: string[];
-  bytes: number | ByteCounter | null;
+  /** The answer's length, or what counts it as it goes (a body without a length, a stream subscriber). */
+  bytes: number | ByteCounter | Subscriber | null;
 }
 
 /** `/v1/tenants/{id}/particle/v1/devices?x=1` -> `/v1/devices` (the route matched, so both parts exist). */
@@ -68,6 +71,7 @@ export class ParticleProxy {
     private readonly budget: ApiBudget,
     private readonly audit: AuditService,
     private readonly metrics: ProxyMetrics,
+    private readonly hub: EventStreamHub,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     // reply-from keeps only the origin of its base; a path in PARTICLE_API_URL is added to each request.
@@ -130,21 +134,35 @@ export class ParticleProxy {
       if (verdict.kind === 'refused') {
         throw new ApiError('forbidden', `${request.method} ${path} is not proxied: ${verdict.reason}`);
       }
-      if (verdict.kind === 'stream') {
-        throw new ApiError('stream_limit_reached', 'Event streams are not served by this broker yet', {
-          retryAfterSeconds: 60,
-        });
-      }
       const credentialId = this.caller.credentialId(request);
+      if (verdict.kind === 'stream') {
+        const { id: requestId } = request;
+        const subscriber = await this.hub.subscribe(request, reply, {
+          tenantId,
+          credentialId,
+          path,
+          requestId,
+        });
+        exchange.bytes = subscriber;
+        return reply;
+      }
       exchange.body = await proxyBody(request.body, request.raw, this.config.proxy.maxBodyBytes);
       await this.takeBudget(tenantId);
       const body = { credential_id: credentialId };
       exchange.token = (await this.issuer.obtain(tenantId, body, PROXY_MIN_TTL_SECONDS, request.id)).token;
       this.forward(request, reply, exchange);
     } catch (err) {
-      this.refuse(request, reply, err);
+      if (err instanceof UpstreamRefused) this.relay(reply, err);
+      else this.refuse(request, reply, err);
     }
     return reply;
+  }
+
+  /** Particle refused to open an event stream (a missing scope, an unknown device): its answer, as is. */
+  private relay(reply: FastifyReply, refused: UpstreamRefused): void {
+    const exchange = this.exchanges.get(reply.request);
+    if (exchange) exchange.upstreamStatus = refused.status;
+    void reply.status(refused.status).header('Content-Type', refused.contentType).send(refused.body);
   }
 
   private async takeBudget(tenantId: string): Promise<void> {
@@ -288,7 +306,8 @@ export class ParticleProxy {
           status,
           upstream_status: byBroker ? null : exchange.upstreamStatus,
           duration_ms: Math.round(Number(process.hrtime.bigint() - exchange.started) / 1e6),
-          bytes: bytes instanceof ByteCounter ? bytes.count : bytes,
+          bytes:
+            bytes instanceof ByteCounter ? bytes.count : bytes instanceof Subscriber ? bytes.bytes : bytes,
           retried: exchange.retried,
           ...(byBroker ? { error: request.problemCode } : {}),
         },

@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import { Clock } from '../../src/common/clock.js';
 import { AppConfig, loadConfig } from '../../src/config/config.js';
+import type { StreamTimings } from '../../src/proxy/streams/upstream-stream.js';
 import { createTestDatabase, TestDatabase } from './database.js';
 import { leakRecorder } from './leak-check/recorder.js';
 
@@ -43,6 +44,7 @@ export interface TestAppOptions {
   clock?: Clock;
   /** Listen on this port instead of a free one (to know BROKER_PUBLIC_URL before start); default 0. */
   port?: number;
+  streamTimings?: StreamTimings;
 }
 
 /** A whole app listening on a free loopback port, on its own database unless one is given. */
@@ -65,6 +67,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     databaseUrl: db.url,
     logStream: logs,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.streamTimings ? { streamTimings: options.streamTimings } : {}),
   });
   await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();

@@ -9,6 +9,7 @@ import { EgressSequence1795478000000 } from './1795478000000-EgressSequence.js';
 import { EgressTenants1795480000000 } from './1795480000000-EgressTenants.js';
 import { Webhooks1795490000000 } from './1795490000000-Webhooks.js';
 import { ParticleApiBudget1795510000000 } from './1795510000000-ParticleApiBudget.js';
+import { ParticleStreamSlots1795520000000 } from './1795520000000-ParticleStreamSlots.js';
 
 /** Applied in this order; a new migration is appended here (no directory globbing, so dist and tests agree). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   EgressTenants1795480000000,
   Webhooks1795490000000,
   ParticleApiBudget1795510000000,
+  ParticleStreamSlots1795520000000,
 ];
