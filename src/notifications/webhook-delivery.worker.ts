@@ -8,7 +8,7 @@ import { SecretBox } from '../crypto/secret-box.js';
 import { nextAttemptAfter } from './retry-schedule.js';
 import {
   ClaimedDelivery,
-  DeliveryOutcome,
+  SavedOutcome,
   WebhookDeliveriesRepository,
 } from './webhook-deliveries.repository.js';
 import { WebhookEndpointsRepository } from './webhook-endpoints.repository.js';
@@ -29,6 +29,11 @@ const LEASE_MARGIN_MS = 5_000;
  * with leases, signs and POSTs each, and records the outcome under its lease. At least once: a replica
  * that dies mid-attempt leaves a lease that runs out, and another replica makes that attempt again with
  * the same `webhook-id`.
+ *
+ * Outcomes are written with group commit: while one UPDATE is out, the outcomes that arrive wait, and the
+ * next UPDATE takes them all. A delivery stays `pending` and leased until its outcome commits, so no other
+ * replica takes it meanwhile, and the next event of its ordering key is not claimable before then (the
+ * claim holds a delivery back while an earlier one of its key is `pending`).
  */
 @Injectable()
 export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -40,6 +45,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   private pumping = false;
   private wanted = false;
   private stopped = false;
+  private outcomes: SavedOutcome[] = [];
+  private saving = false;
+  private saved: Promise<void> = Promise.resolve();
   private readonly timeoutMs: number;
   private readonly enabled: boolean;
 
@@ -67,6 +75,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     clearInterval(this.timer);
     // Attempts in flight end within the timeout; then nothing of this replica's is left claimed.
     await Promise.allSettled([...this.inFlight.values()]);
+    // Their outcomes before the release: a delivered row released unrecorded would be delivered again.
+    await this.saved;
     await this.deliveries.releaseAllOwnedBy(this.owner).catch(() => undefined);
   }
 
@@ -124,7 +134,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       .catch((err: unknown) =>
         this.logger.warn(
           { err: err instanceof Error ? err.message : String(err), delivery: d.id },
-          'webhook outcome not recorded; the lease runs out and the attempt is made again',
+          'webhook attempt failed unrecorded; the lease runs out and the attempt is made again',
         ),
       )
       .finally(() => {
@@ -160,7 +170,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     );
     const at = this.clock.now();
     const attempt = d.attempt + 1;
-    const outcome: DeliveryOutcome = {
+    const outcome: SavedOutcome = {
+      id: d.id,
       attempt,
       statusCode: result.statusCode,
       error: result.error,
@@ -174,6 +185,29 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       outcome.nextAttemptAt = next;
     }
     this.metrics.deliveries.inc({ outcome: outcome.state === 'pending' ? 'retry' : outcome.state });
-    await this.deliveries.saveOutcomeIfLeased(d.id, this.owner, outcome);
+    this.outcomes.push(outcome);
+    if (!this.saving) this.saved = this.saveOutcomes();
+  }
+
+  private async saveOutcomes(): Promise<void> {
+    this.saving = true;
+    try {
+      while (this.outcomes.length > 0) {
+        const batch = this.outcomes;
+        this.outcomes = [];
+        try {
+          await this.deliveries.saveOutcomesIfLeased(this.owner, batch);
+        } catch (err) {
+          this.logger.warn(
+            { err: err instanceof Error ? err.message : String(err), deliveries: batch.length },
+            'webhook outcomes not recorded; their leases run out and the attempts are made again',
+          );
+        }
+        // The next events of these deliveries' ordering keys are claimable now.
+        if (this.inFlight.size <= CONCURRENCY / 2) void this.pump();
+      }
+    } finally {
+      this.saving = false;
+    }
   }
 }
