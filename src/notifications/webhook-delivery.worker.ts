@@ -19,10 +19,22 @@ import { signatureHeader, webhookSecretLocation } from './webhook-signature.js';
 /** Deliveries in flight per replica, and of those at most this many to one endpoint. */
 const CONCURRENCY = 16;
 const PER_ENDPOINT = 4;
+/**
+ * Deliveries claimed ahead of free slots: a slot that frees starts the next attempt at once instead of
+ * waiting for a claim's round trip. A claim is sent once room for half a batch is free.
+ */
+const AHEAD = CONCURRENCY;
 /** How often an idle replica looks for due deliveries: events reach endpoints within about this. */
 const POLL_MS = 500;
 /** A lease outlives the attempt it covers by this much, so only a dead replica's leases run out. */
 const LEASE_MARGIN_MS = 5_000;
+
+/** A claimed delivery waiting for a slot, with its signing secrets and when its lease runs out. */
+interface Ready {
+  delivery: ClaimedDelivery;
+  secrets: string[];
+  leaseUntil: number;
+}
 
 /**
  * Delivers the outbox on every replica, whatever REFRESH_CRON says (design.md §10): claims due deliveries
@@ -33,7 +45,9 @@ const LEASE_MARGIN_MS = 5_000;
  * Outcomes are written with group commit: while one UPDATE is out, the outcomes that arrive wait, and the
  * next UPDATE takes them all. A delivery stays `pending` and leased until its outcome commits, so no other
  * replica takes it meanwhile, and the next event of its ordering key is not claimable before then (the
- * claim holds a delivery back while an earlier one of its key is `pending`).
+ * claim holds a delivery back while an earlier one of its key is `pending`). For the same reason a
+ * delivery claimed ahead cannot have an earlier one of its key anywhere: the ones waiting for a slot may
+ * start in any order.
  */
 @Injectable()
 export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -41,6 +55,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly perEndpoint = new Map<string, number>();
+  private ready: Ready[] = [];
   private timer: NodeJS.Timeout | undefined;
   private pumping = false;
   private wanted = false;
@@ -83,6 +98,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   /** Claims and starts deliveries while slots are free and some are due. Exposed for tests that cannot wait. */
   async pump(): Promise<void> {
     if (this.stopped) return;
+    this.startReady();
     if (this.pumping) {
       // Slots freed while a claim was out: claim again after it instead of waiting for the next poll.
       this.wanted = true;
@@ -92,19 +108,22 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     try {
       for (;;) {
         this.wanted = false;
-        const free = CONCURRENCY - this.inFlight.size;
-        if (free <= 0 || this.stopped) return;
+        const room = this.room();
+        if (room < CONCURRENCY / 2 || this.stopped) return;
         const now = this.clock.now();
-        const claimed = await this.deliveries.claimDue(
-          this.owner,
-          now,
-          new Date(now.getTime() + this.timeoutMs + LEASE_MARGIN_MS),
-          { limit: free, perEndpoint: PER_ENDPOINT, skipEndpoints: this.busyEndpoints() },
-        );
+        const leaseUntil = now.getTime() + this.timeoutMs + LEASE_MARGIN_MS;
+        const claimed = await this.deliveries.claimDue(this.owner, now, new Date(leaseUntil), {
+          limit: room,
+          perEndpoint: PER_ENDPOINT,
+          skipEndpoints: this.busyEndpoints(),
+        });
         if (claimed.length === 0) return;
         const signing = await this.signingSecrets(claimed, now);
-        for (const d of claimed) this.start(d, signing.get(d.endpointId) ?? []);
-        if (claimed.length < free && !this.wanted) return;
+        for (const d of claimed) {
+          this.ready.push({ delivery: d, secrets: signing.get(d.endpointId) ?? [], leaseUntil });
+        }
+        this.startReady();
+        if (claimed.length < room && !this.wanted) return;
       }
     } catch (err) {
       this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'webhook claim failed');
@@ -113,8 +132,36 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     }
   }
 
+  private room(): number {
+    return CONCURRENCY + AHEAD - this.inFlight.size - this.ready.length;
+  }
+
+  /**
+   * Starts waiting deliveries while slots are free, none to an endpoint already at PER_ENDPOINT. One whose
+   * lease would no longer outlive its attempt by half the margin is left to run out (the delivery is
+   * claimed again then, by any replica), so a lease still covers every attempt made under it.
+   */
+  private startReady(): void {
+    if (this.ready.length === 0 || this.inFlight.size >= CONCURRENCY) return;
+    const latestStart = this.clock.now().getTime() + this.timeoutMs + LEASE_MARGIN_MS / 2;
+    const waiting: Ready[] = [];
+    for (const r of this.ready) {
+      if (r.leaseUntil < latestStart) continue;
+      const held = this.perEndpoint.get(r.delivery.endpointId) ?? 0;
+      if (this.inFlight.size < CONCURRENCY && held < PER_ENDPOINT && !this.stopped) {
+        this.start(r.delivery, r.secrets);
+      } else {
+        waiting.push(r);
+      }
+    }
+    this.ready = waiting;
+  }
+
+  /** Endpoints with enough in flight and waiting here that claiming more of theirs would only queue them. */
   private busyEndpoints(): string[] {
-    return [...this.perEndpoint].filter(([, n]) => n >= PER_ENDPOINT).map(([id]) => id);
+    const held = new Map(this.perEndpoint);
+    for (const r of this.ready) held.set(r.delivery.endpointId, (held.get(r.delivery.endpointId) ?? 0) + 1);
+    return [...held].filter(([, n]) => n >= 2 * PER_ENDPOINT).map(([id]) => id);
   }
 
   private async signingSecrets(claimed: ClaimedDelivery[], now: Date): Promise<Map<string, string[]>> {
@@ -142,9 +189,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
         const left = (this.perEndpoint.get(d.endpointId) ?? 1) - 1;
         if (left > 0) this.perEndpoint.set(d.endpointId, left);
         else this.perEndpoint.delete(d.endpointId);
-        // Claim again once half the slots are free, not per finished attempt: one claim statement per
-        // delivery was most of a delivery's cost (bench:webhooks).
-        if (this.inFlight.size <= CONCURRENCY / 2) void this.pump();
+        // A waiting delivery takes the slot at once; a claim goes out once room for half a batch is free,
+        // not per finished attempt (one claim statement per delivery was most of a delivery's cost).
+        this.startReady();
+        if (this.room() >= CONCURRENCY / 2) void this.pump();
       });
     this.inFlight.set(d.id, run);
   }
@@ -204,7 +252,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
           );
         }
         // The next events of these deliveries' ordering keys are claimable now.
-        if (this.inFlight.size <= CONCURRENCY / 2) void this.pump();
+        if (this.room() >= CONCURRENCY / 2) void this.pump();
       }
     } finally {
       this.saving = false;
