@@ -15,6 +15,8 @@ export interface ClaimedDelivery {
   type: string;
   data: Record<string, unknown>;
   eventCreatedAt: Date;
+  /** The endpoint's sealed secrets that sign a delivery made now, newest first. */
+  secrets: { id: string; sealed: string }[];
 }
 
 export interface DeliveryOutcome {
@@ -56,7 +58,8 @@ export interface ClaimLimits {
  * Due deliveries nobody holds, in id order. An earlier pending delivery with the same ordering key to the
  * same endpoint holds a later one back (events of one credential arrive in order). SKIP LOCKED lets
  * replicas claim disjoint rows at once; the lease keeps them claimed after this statement, and lets
- * another replica take them over when a replica dies mid-delivery.
+ * another replica take them over when a replica dies mid-delivery. The endpoint's signing secrets come
+ * with each delivery (read, never written here), in the same round trip as the claim.
  */
 const CLAIM = `
 WITH candidates AS (
@@ -77,10 +80,15 @@ WITH candidates AS (
   RETURNING d.id, d.event_id, d.endpoint_id, d.attempt
 )
 SELECT c.id::text AS id, c.event_id AS "eventId", c.endpoint_id AS "endpointId", c.attempt, w.url,
-       e.type, e.data, e.created_at AS "eventCreatedAt"
+       e.type, e.data, e.created_at AS "eventCreatedAt", s.secrets
   FROM claimed c
   JOIN webhook_events e ON e.id = c.event_id
   JOIN webhook_endpoints w ON w.id = c.endpoint_id
+  CROSS JOIN LATERAL (
+    SELECT coalesce(json_agg(json_build_object('id', k.id, 'sealed', k.secret_sealed)
+                             ORDER BY k.created_at DESC, k.id), '[]') AS secrets
+      FROM webhook_secrets k WHERE k.endpoint_id = c.endpoint_id AND (k.expires_at IS NULL OR k.expires_at > $2)
+  ) s
  ORDER BY c.id`;
 
 /**

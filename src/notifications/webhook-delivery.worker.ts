@@ -11,7 +11,6 @@ import {
   SavedOutcome,
   WebhookDeliveriesRepository,
 } from './webhook-deliveries.repository.js';
-import { WebhookEndpointsRepository } from './webhook-endpoints.repository.js';
 import { WebhookMetrics } from './webhook.metrics.js';
 import { WebhookSender } from './webhook-sender.js';
 import { signatureHeader, webhookSecretLocation } from './webhook-signature.js';
@@ -68,7 +67,6 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
 
   constructor(
     private readonly deliveries: WebhookDeliveriesRepository,
-    private readonly endpoints: WebhookEndpointsRepository,
     private readonly sender: WebhookSender,
     private readonly secrets: SecretBox,
     private readonly clock: Clock,
@@ -118,7 +116,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
           skipEndpoints: this.busyEndpoints(),
         });
         if (claimed.length === 0) return;
-        const signing = await this.signingSecrets(claimed, now);
+        const signing = this.signingSecrets(claimed);
         for (const d of claimed) {
           this.ready.push({ delivery: d, secrets: signing.get(d.endpointId) ?? [], leaseUntil });
         }
@@ -164,15 +162,17 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     return [...held].filter(([, n]) => n >= 2 * PER_ENDPOINT).map(([id]) => id);
   }
 
-  private async signingSecrets(claimed: ClaimedDelivery[], now: Date): Promise<Map<string, string[]>> {
-    const ids = [...new Set(claimed.map((d) => d.endpointId))];
-    const bySecret = new Map<string, string[]>();
-    for (const s of await this.endpoints.signingSecrets(ids, now)) {
-      const list = bySecret.get(s.endpointId) ?? [];
-      list.push(this.secrets.open(s.sealed, webhookSecretLocation(s.id)));
-      bySecret.set(s.endpointId, list);
+  /** Each endpoint's secrets opened once per claim, however many of its deliveries it brought. */
+  private signingSecrets(claimed: ClaimedDelivery[]): Map<string, string[]> {
+    const byEndpoint = new Map<string, string[]>();
+    for (const d of claimed) {
+      if (byEndpoint.has(d.endpointId)) continue;
+      byEndpoint.set(
+        d.endpointId,
+        d.secrets.map((s) => this.secrets.open(s.sealed, webhookSecretLocation(s.id))),
+      );
     }
-    return bySecret;
+    return byEndpoint;
   }
 
   private start(d: ClaimedDelivery, secrets: string[]): void {
