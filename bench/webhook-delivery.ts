@@ -16,6 +16,7 @@ import {
   brokerEnv,
   cpuSeconds,
   freePort,
+  postgresCpuSeconds,
   postJson,
   scratchDatabase,
   startProcess,
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
       data: { key: 'k999', seq: 9999 },
     });
     let next = 0;
+    const selfBefore = process.cpuUsage();
     const bareStart = performance.now();
     await Promise.all(
       Array.from({ length: REPLICAS * PER_REPLICA }, async () => {
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
       }),
     );
     const bareSeconds = (performance.now() - bareStart) / 1000;
+    const bareSelf = process.cpuUsage(selfBefore);
     const bareConnections = connections;
     ids.clear();
     lastOfKey.clear();
@@ -113,6 +116,8 @@ async function main(): Promise<void> {
     const sql = new pg.Client({ connectionString: db.url });
     await sql.connect();
     const cpuBefore = brokers.map((b) => cpuSeconds(b.child.pid) ?? 0);
+    const pgBefore = postgresCpuSeconds();
+    const receiverBefore = process.cpuUsage();
     await sql.query(
       `SELECT webhook_enqueue('webhook.test', NULL, 'k' || (i % 1000),
                              jsonb_build_object('key', 'k' || (i % 1000), 'seq', i), NULL, ($1::uuid[])[1 + i % $2])
@@ -130,6 +135,8 @@ async function main(): Promise<void> {
     }
     const brokerSeconds = (performance.now() - start) / 1000;
     const cpu = brokers.reduce((s, b, i) => s + ((cpuSeconds(b.child.pid) ?? 0) - (cpuBefore[i] ?? 0)), 0);
+    const pgAfter = postgresCpuSeconds();
+    const receiverCpu = process.cpuUsage(receiverBefore);
     await sql.end();
 
     const bareRate = EVENTS / bareSeconds;
@@ -142,6 +149,13 @@ async function main(): Promise<void> {
     );
     console.log(
       `broker outbox, 2 replicas            ${brokerRate.toFixed(0).padStart(7)} /s  (${brokerSeconds.toFixed(2)} s, ${((cpu * 1e6) / EVENTS).toFixed(0)} µs CPU per delivery, both replicas)`,
+    );
+    // On one machine every process here shares its cores: what a delivery costs in all of them together.
+    const us = (c: NodeJS.CpuUsage) => (c.user + c.system) / EVENTS;
+    const pgUs =
+      pgBefore !== undefined && pgAfter !== undefined ? ((pgAfter - pgBefore) * 1e6) / EVENTS : undefined;
+    console.log(
+      `CPU µs per delivery: bare loop (client and receiver) ${us(bareSelf).toFixed(0)}; broker phase: brokers ${((cpu * 1e6) / EVENTS).toFixed(0)}, receiver and polling ${us(receiverCpu).toFixed(0)}, local PostgreSQL ${pgUs === undefined ? 'n/a' : pgUs.toFixed(0)} (all its work meanwhile)`,
     );
     console.log(`ratio broker/bare: ${(brokerRate / bareRate).toFixed(2)} (target >= 0.70)`);
     console.log(
