@@ -3,7 +3,8 @@
  * receiver, delivered by two broker processes together (claims with leases, signing, an outcome row per
  * attempt), against a bare sender loop in the same run: plain fetch of a body of the same size, at the
  * brokers' concurrency (16 per replica), to the same receiver. Prints both rates, their ratio, and
- * whether every event arrived (distinct webhook-ids) and every delivery ended `delivered`.
+ * whether every event arrived (distinct webhook-ids), in order within each ordering key, and every delivery
+ * ended `delivered`, and how many connections the receiver accepted in each phase (keep-alive).
  * Usage: npm run bench:webhooks (TEST_DATABASE_URL or DATABASE_URL names a server for a scratch database).
  */
 import { createServer } from 'node:http';
@@ -15,6 +16,7 @@ import {
   brokerEnv,
   cpuSeconds,
   freePort,
+  postgresCpuSeconds,
   postJson,
   scratchDatabase,
   startProcess,
@@ -31,15 +33,30 @@ async function main(): Promise<void> {
   const adminKey = benchAdminKey();
   const ids = new Set<string>();
   let received = 0;
+  let connections = 0;
+  // Per ordering key, the highest sequence number received: an event arriving after a later one of its
+  // key is out of order (a repeat of one already received is a duplicate, not a reordering).
+  const lastOfKey = new Map<string, number>();
+  let outOfOrder = 0;
   const receiver = createServer((req, res) => {
     const id = req.headers['webhook-id'];
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received++;
+      const fresh = typeof id === 'string' && !ids.has(id);
       if (typeof id === 'string') ids.add(id);
+      const { data } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        data: { key?: string; seq?: number };
+      };
+      if (fresh && data.key !== undefined && data.seq !== undefined) {
+        if ((lastOfKey.get(data.key) ?? -1) > data.seq) outOfOrder++;
+        else lastOfKey.set(data.key, data.seq);
+      }
       res.writeHead(200).end('ok');
     });
   });
+  receiver.on('connection', () => connections++);
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
   const env = brokerEnv(
@@ -54,6 +71,8 @@ async function main(): Promise<void> {
         join(root, 'dist', 'main.js'),
         { ...env, PORT: String(port) },
         `http://127.0.0.1:${port}/health/ready`,
+        // BENCH_PROFILE=dir: a CPU profile of each replica there, written when it exits.
+        process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
       );
       brokers.push({ child, base: `http://127.0.0.1:${port}` });
     }
@@ -64,8 +83,13 @@ async function main(): Promise<void> {
     }
 
     // Bare: the same number of POSTs of the same size at the same concurrency, no claim, no signature.
-    const body = JSON.stringify({ type: 'webhook.test', timestamp: new Date().toISOString(), data: {} });
+    const body = JSON.stringify({
+      type: 'webhook.test',
+      timestamp: new Date().toISOString(),
+      data: { key: 'k999', seq: 9999 },
+    });
     let next = 0;
+    const selfBefore = process.cpuUsage();
     const bareStart = performance.now();
     await Promise.all(
       Array.from({ length: REPLICAS * PER_REPLICA }, async () => {
@@ -80,16 +104,23 @@ async function main(): Promise<void> {
       }),
     );
     const bareSeconds = (performance.now() - bareStart) / 1000;
+    const bareSelf = process.cpuUsage(selfBefore);
+    const bareConnections = connections;
     ids.clear();
+    lastOfKey.clear();
     received = 0;
+    connections = 0;
 
     // Broker: every event queued in one statement (1,000 ordering keys, as of that many credentials),
     // timed from its commit to the last delivery's outcome row.
     const sql = new pg.Client({ connectionString: db.url });
     await sql.connect();
     const cpuBefore = brokers.map((b) => cpuSeconds(b.child.pid) ?? 0);
+    const pgBefore = postgresCpuSeconds();
+    const receiverBefore = process.cpuUsage();
     await sql.query(
-      `SELECT webhook_enqueue('webhook.test', NULL, 'k' || (i % 1000), '{}'::jsonb, NULL, ($1::uuid[])[1 + i % $2])
+      `SELECT webhook_enqueue('webhook.test', NULL, 'k' || (i % 1000),
+                             jsonb_build_object('key', 'k' || (i % 1000), 'seq', i), NULL, ($1::uuid[])[1 + i % $2])
          FROM generate_series(0, $3 - 1) AS i`,
       [endpoints, ENDPOINTS, EVENTS],
     );
@@ -104,6 +135,8 @@ async function main(): Promise<void> {
     }
     const brokerSeconds = (performance.now() - start) / 1000;
     const cpu = brokers.reduce((s, b, i) => s + ((cpuSeconds(b.child.pid) ?? 0) - (cpuBefore[i] ?? 0)), 0);
+    const pgAfter = postgresCpuSeconds();
+    const receiverCpu = process.cpuUsage(receiverBefore);
     await sql.end();
 
     const bareRate = EVENTS / bareSeconds;
@@ -117,10 +150,18 @@ async function main(): Promise<void> {
     console.log(
       `broker outbox, 2 replicas            ${brokerRate.toFixed(0).padStart(7)} /s  (${brokerSeconds.toFixed(2)} s, ${((cpu * 1e6) / EVENTS).toFixed(0)} µs CPU per delivery, both replicas)`,
     );
+    // On one machine every process here shares its cores: what a delivery costs in all of them together.
+    const us = (c: NodeJS.CpuUsage) => (c.user + c.system) / EVENTS;
+    const pgUs =
+      pgBefore !== undefined && pgAfter !== undefined ? ((pgAfter - pgBefore) * 1e6) / EVENTS : undefined;
+    console.log(
+      `CPU µs per delivery: bare loop (client and receiver) ${us(bareSelf).toFixed(0)}; broker phase: brokers ${((cpu * 1e6) / EVENTS).toFixed(0)}, receiver and polling ${us(receiverCpu).toFixed(0)}, local PostgreSQL ${pgUs === undefined ? 'n/a' : pgUs.toFixed(0)} (all its work meanwhile)`,
+    );
     console.log(`ratio broker/bare: ${(brokerRate / bareRate).toFixed(2)} (target >= 0.70)`);
     console.log(
-      `received ${received} requests, ${ids.size} distinct webhook-ids of ${EVENTS}: ${ids.size === EVENTS ? 'none lost' : 'EVENTS LOST'}; duplicates ${received - ids.size}`,
+      `received ${received} requests, ${ids.size} distinct webhook-ids of ${EVENTS}: ${ids.size === EVENTS ? 'none lost' : 'EVENTS LOST'}; duplicates ${received - ids.size}; out of key order ${outOfOrder}`,
     );
+    console.log(`receiver connections: bare ${bareConnections}, brokers ${connections}`);
   } finally {
     for (const b of brokers) b.child.kill('SIGTERM');
     await Promise.all(brokers.map((b) => new Promise((r) => b.child.once('exit', r))));

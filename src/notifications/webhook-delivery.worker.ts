@@ -8,10 +8,9 @@ import { SecretBox } from '../crypto/secret-box.js';
 import { nextAttemptAfter } from './retry-schedule.js';
 import {
   ClaimedDelivery,
-  DeliveryOutcome,
+  SavedOutcome,
   WebhookDeliveriesRepository,
 } from './webhook-deliveries.repository.js';
-import { WebhookEndpointsRepository } from './webhook-endpoints.repository.js';
 import { WebhookMetrics } from './webhook.metrics.js';
 import { WebhookSender } from './webhook-sender.js';
 import { signatureHeader, webhookSecretLocation } from './webhook-signature.js';
@@ -19,16 +18,35 @@ import { signatureHeader, webhookSecretLocation } from './webhook-signature.js';
 /** Deliveries in flight per replica, and of those at most this many to one endpoint. */
 const CONCURRENCY = 16;
 const PER_ENDPOINT = 4;
+/**
+ * Deliveries claimed ahead of free slots: a slot that frees starts the next attempt at once instead of
+ * waiting for a claim's round trip. A claim is sent once room for half a batch is free.
+ */
+const AHEAD = CONCURRENCY;
 /** How often an idle replica looks for due deliveries: events reach endpoints within about this. */
 const POLL_MS = 500;
 /** A lease outlives the attempt it covers by this much, so only a dead replica's leases run out. */
 const LEASE_MARGIN_MS = 5_000;
+
+/** A claimed delivery waiting for a slot, with its signing secrets and when its lease runs out. */
+interface Ready {
+  delivery: ClaimedDelivery;
+  secrets: string[];
+  leaseUntil: number;
+}
 
 /**
  * Delivers the outbox on every replica, whatever REFRESH_CRON says (design.md §10): claims due deliveries
  * with leases, signs and POSTs each, and records the outcome under its lease. At least once: a replica
  * that dies mid-attempt leaves a lease that runs out, and another replica makes that attempt again with
  * the same `webhook-id`.
+ *
+ * Outcomes are written with group commit: while one UPDATE is out, the outcomes that arrive wait, and the
+ * next UPDATE takes them all. A delivery stays `pending` and leased until its outcome commits, so no other
+ * replica takes it meanwhile, and the next event of its ordering key is not claimable before then (the
+ * claim holds a delivery back while an earlier one of its key is `pending`). For the same reason a
+ * delivery claimed ahead cannot have an earlier one of its key anywhere: the ones waiting for a slot may
+ * start in any order.
  */
 @Injectable()
 export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -36,16 +54,19 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly perEndpoint = new Map<string, number>();
+  private ready: Ready[] = [];
   private timer: NodeJS.Timeout | undefined;
   private pumping = false;
   private wanted = false;
   private stopped = false;
+  private outcomes: SavedOutcome[] = [];
+  private saving = false;
+  private saved: Promise<void> = Promise.resolve();
   private readonly timeoutMs: number;
   private readonly enabled: boolean;
 
   constructor(
     private readonly deliveries: WebhookDeliveriesRepository,
-    private readonly endpoints: WebhookEndpointsRepository,
     private readonly sender: WebhookSender,
     private readonly secrets: SecretBox,
     private readonly clock: Clock,
@@ -67,12 +88,15 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     clearInterval(this.timer);
     // Attempts in flight end within the timeout; then nothing of this replica's is left claimed.
     await Promise.allSettled([...this.inFlight.values()]);
+    // Their outcomes before the release: a delivered row released unrecorded would be delivered again.
+    await this.saved;
     await this.deliveries.releaseAllOwnedBy(this.owner).catch(() => undefined);
   }
 
   /** Claims and starts deliveries while slots are free and some are due. Exposed for tests that cannot wait. */
   async pump(): Promise<void> {
     if (this.stopped) return;
+    this.startReady();
     if (this.pumping) {
       // Slots freed while a claim was out: claim again after it instead of waiting for the next poll.
       this.wanted = true;
@@ -82,19 +106,22 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     try {
       for (;;) {
         this.wanted = false;
-        const free = CONCURRENCY - this.inFlight.size;
-        if (free <= 0 || this.stopped) return;
+        const room = this.room();
+        if (room < CONCURRENCY / 2 || this.stopped) return;
         const now = this.clock.now();
-        const claimed = await this.deliveries.claimDue(
-          this.owner,
-          now,
-          new Date(now.getTime() + this.timeoutMs + LEASE_MARGIN_MS),
-          { limit: free, perEndpoint: PER_ENDPOINT, skipEndpoints: this.busyEndpoints() },
-        );
+        const leaseUntil = now.getTime() + this.timeoutMs + LEASE_MARGIN_MS;
+        const claimed = await this.deliveries.claimDue(this.owner, now, new Date(leaseUntil), {
+          limit: room,
+          perEndpoint: PER_ENDPOINT,
+          skipEndpoints: this.busyEndpoints(),
+        });
         if (claimed.length === 0) return;
-        const signing = await this.signingSecrets(claimed, now);
-        for (const d of claimed) this.start(d, signing.get(d.endpointId) ?? []);
-        if (claimed.length < free && !this.wanted) return;
+        const signing = this.signingSecrets(claimed);
+        for (const d of claimed) {
+          this.ready.push({ delivery: d, secrets: signing.get(d.endpointId) ?? [], leaseUntil });
+        }
+        this.startReady();
+        if (claimed.length < room && !this.wanted) return;
       }
     } catch (err) {
       this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'webhook claim failed');
@@ -103,19 +130,49 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     }
   }
 
-  private busyEndpoints(): string[] {
-    return [...this.perEndpoint].filter(([, n]) => n >= PER_ENDPOINT).map(([id]) => id);
+  private room(): number {
+    return CONCURRENCY + AHEAD - this.inFlight.size - this.ready.length;
   }
 
-  private async signingSecrets(claimed: ClaimedDelivery[], now: Date): Promise<Map<string, string[]>> {
-    const ids = [...new Set(claimed.map((d) => d.endpointId))];
-    const bySecret = new Map<string, string[]>();
-    for (const s of await this.endpoints.signingSecrets(ids, now)) {
-      const list = bySecret.get(s.endpointId) ?? [];
-      list.push(this.secrets.open(s.sealed, webhookSecretLocation(s.id)));
-      bySecret.set(s.endpointId, list);
+  /**
+   * Starts waiting deliveries while slots are free, none to an endpoint already at PER_ENDPOINT. One whose
+   * lease would no longer outlive its attempt by half the margin is left to run out (the delivery is
+   * claimed again then, by any replica), so a lease still covers every attempt made under it.
+   */
+  private startReady(): void {
+    if (this.ready.length === 0 || this.inFlight.size >= CONCURRENCY) return;
+    const latestStart = this.clock.now().getTime() + this.timeoutMs + LEASE_MARGIN_MS / 2;
+    const waiting: Ready[] = [];
+    for (const r of this.ready) {
+      if (r.leaseUntil < latestStart) continue;
+      const held = this.perEndpoint.get(r.delivery.endpointId) ?? 0;
+      if (this.inFlight.size < CONCURRENCY && held < PER_ENDPOINT && !this.stopped) {
+        this.start(r.delivery, r.secrets);
+      } else {
+        waiting.push(r);
+      }
     }
-    return bySecret;
+    this.ready = waiting;
+  }
+
+  /** Endpoints with enough in flight and waiting here that claiming more of theirs would only queue them. */
+  private busyEndpoints(): string[] {
+    const held = new Map(this.perEndpoint);
+    for (const r of this.ready) held.set(r.delivery.endpointId, (held.get(r.delivery.endpointId) ?? 0) + 1);
+    return [...held].filter(([, n]) => n >= 2 * PER_ENDPOINT).map(([id]) => id);
+  }
+
+  /** Each endpoint's secrets opened once per claim, however many of its deliveries it brought. */
+  private signingSecrets(claimed: ClaimedDelivery[]): Map<string, string[]> {
+    const byEndpoint = new Map<string, string[]>();
+    for (const d of claimed) {
+      if (byEndpoint.has(d.endpointId)) continue;
+      byEndpoint.set(
+        d.endpointId,
+        d.secrets.map((s) => this.secrets.open(s.sealed, webhookSecretLocation(s.id))),
+      );
+    }
+    return byEndpoint;
   }
 
   private start(d: ClaimedDelivery, secrets: string[]): void {
@@ -124,7 +181,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       .catch((err: unknown) =>
         this.logger.warn(
           { err: err instanceof Error ? err.message : String(err), delivery: d.id },
-          'webhook outcome not recorded; the lease runs out and the attempt is made again',
+          'webhook attempt failed unrecorded; the lease runs out and the attempt is made again',
         ),
       )
       .finally(() => {
@@ -132,9 +189,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
         const left = (this.perEndpoint.get(d.endpointId) ?? 1) - 1;
         if (left > 0) this.perEndpoint.set(d.endpointId, left);
         else this.perEndpoint.delete(d.endpointId);
-        // Claim again once half the slots are free, not per finished attempt: one claim statement per
-        // delivery was most of a delivery's cost (bench:webhooks).
-        if (this.inFlight.size <= CONCURRENCY / 2) void this.pump();
+        // A waiting delivery takes the slot at once; a claim goes out once room for half a batch is free,
+        // not per finished attempt (one claim statement per delivery was most of a delivery's cost).
+        this.startReady();
+        if (this.room() >= CONCURRENCY / 2) void this.pump();
       });
     this.inFlight.set(d.id, run);
   }
@@ -160,7 +218,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     );
     const at = this.clock.now();
     const attempt = d.attempt + 1;
-    const outcome: DeliveryOutcome = {
+    const outcome: SavedOutcome = {
+      id: d.id,
       attempt,
       statusCode: result.statusCode,
       error: result.error,
@@ -174,6 +233,29 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       outcome.nextAttemptAt = next;
     }
     this.metrics.deliveries.inc({ outcome: outcome.state === 'pending' ? 'retry' : outcome.state });
-    await this.deliveries.saveOutcomeIfLeased(d.id, this.owner, outcome);
+    this.outcomes.push(outcome);
+    if (!this.saving) this.saved = this.saveOutcomes();
+  }
+
+  private async saveOutcomes(): Promise<void> {
+    this.saving = true;
+    try {
+      while (this.outcomes.length > 0) {
+        const batch = this.outcomes;
+        this.outcomes = [];
+        try {
+          await this.deliveries.saveOutcomesIfLeased(this.owner, batch);
+        } catch (err) {
+          this.logger.warn(
+            { err: err instanceof Error ? err.message : String(err), deliveries: batch.length },
+            'webhook outcomes not recorded; their leases run out and the attempts are made again',
+          );
+        }
+        // The next events of these deliveries' ordering keys are claimable now.
+        if (this.room() >= CONCURRENCY / 2) void this.pump();
+      }
+    } finally {
+      this.saving = false;
+    }
   }
 }

@@ -128,15 +128,4 @@ export class WebhookEndpointsRepository {
   inTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }
-
-  /** The secrets that sign a delivery made now, for each of `endpointIds`: newest first. */
-  async signingSecrets(endpointIds: readonly string[], now: Date): Promise<SealedSecret[]> {
-    const rows = await this.dataSource.query<{ id: string; endpoint_id: string; secret_sealed: string }[]>(
-      `SELECT id, endpoint_id, secret_sealed FROM webhook_secrets
-        WHERE endpoint_id = ANY($1::uuid[]) AND (expires_at IS NULL OR expires_at > $2)
-        ORDER BY created_at DESC, id`,
-      [endpointIds, now],
-    );
-    return rows.map((r) => ({ id: r.id, endpointId: r.endpoint_id, sealed: r.secret_sealed }));
-  }
 }

@@ -1,6 +1,8 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { leakRecorder } from '../support/leak-check/recorder.js';
+import { webhookSecretKey } from '../support/leak-check/records.js';
 import { startTestApp, TEST_ENCRYPTION_KEY, TestApp } from '../support/test-app.js';
 import { eventually, WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -34,6 +36,8 @@ describe('ops CLI: webhooks', () => {
     const endpoint = JSON.parse(created.stdout) as { id: string; secret: string; events: string[] };
     expect(endpoint).toMatchObject({ events: ['webhook.test'] });
     expect(endpoint.secret).toMatch(/^whsec_/);
+    // Handed out on the CLI's stdout, which the whole-run check does not search: it learns it here.
+    leakRecorder.secret('webhook_secret', webhookSecretKey(endpoint.secret));
 
     const listed = await cli('webhooks', 'list');
     expect(listed.code, listed.stderr).toBe(0);

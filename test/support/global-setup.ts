@@ -80,7 +80,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       process.exitCode = 1;
       console.error(leaks);
       throw new Error(
-        'leak check failed: a Particle secret appeared in a log, a response or a database dump',
+        'leak check failed: a Particle or webhook secret appeared in a log, a response or a database dump',
       );
     }
   };

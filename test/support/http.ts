@@ -1,4 +1,5 @@
 import { leakRecorder } from './leak-check/recorder.js';
+import { isWebhookSecretIssuance, webhookSecretKey } from './leak-check/records.js';
 
 export interface HttpResult<T = Record<string, unknown>> {
   status: number;
@@ -17,7 +18,8 @@ export interface HttpOptions {
 
 /**
  * Calls the API over real HTTP; every response text is also kept in `seen` for the file's own leak checks,
- * and recorded with its method, path and status for the whole-run one.
+ * and recorded with its method, path and status for the whole-run one, which also learns every webhook
+ * secret a response hands out.
  */
 export function client(baseUrl: string, seen: string[] = []) {
   return async function call<T = Record<string, unknown>>(
@@ -39,6 +41,11 @@ export function client(baseUrl: string, seen: string[] = []) {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       parsed = undefined;
+    }
+    // The broker makes webhook secrets: the whole-run check learns them here, where they are handed out.
+    const secret = (parsed as { secret?: unknown } | undefined)?.secret;
+    if (isWebhookSecretIssuance({ method, path, status: res.status }) && typeof secret === 'string') {
+      leakRecorder.secret('webhook_secret', webhookSecretKey(secret));
     }
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   };

@@ -64,6 +64,23 @@ describe(searchRun.name, () => {
     ]);
   });
 
+  it('allows a webhook secret in the answers that hand it out only, and finds its bare key in a log', async () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    await write(FILE_SUFFIX.secrets, [JSON.stringify(['webhook_secret', key])]);
+    const body = JSON.stringify({ id: 'w1', secret: `whsec_${key}` });
+    await write(FILE_SUFFIX.responses, [
+      respond({ method: 'POST', path: '/v1/webhooks', status: 201, text: body }),
+      respond({ method: 'POST', path: '/v1/webhooks/w1/rotate-secret', status: 201, text: body }),
+      respond({ method: 'GET', path: '/v1/webhooks/w1', status: 200, text: body }),
+    ]);
+    await write(FILE_SUFFIX.logs, [`{"msg":"signing","key":"${key}"}`]);
+    const report = await searchRun(dir);
+    expect([...report.groups.values()].map((g) => `${g.kind} ${g.place}`)).toEqual([
+      'webhook_secret the app logs of test/e2e/some.e2e-spec.ts',
+      'webhook_secret a response to GET /v1/webhooks/w1 (200) in test/e2e/some.e2e-spec.ts',
+    ]);
+  });
+
   it('matches a short OTP as a whole word in logs, and never looks for it in dumps', async () => {
     await write(FILE_SUFFIX.logs, [`{"otp":"${OTP}"}`, `{"n":1${OTP}}`]);
     await write('.db1' + FILE_SUFFIX.dump, [`COPY public.mfa_challenges (x) FROM stdin;`, OTP]);

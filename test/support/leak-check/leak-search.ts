@@ -4,6 +4,7 @@ import {
   decodeLabel,
   FILE_SUFFIX,
   isTokenIssuance,
+  isWebhookSecretIssuance,
   type ResponseRecord,
   type SecretKind,
   SQL_DUMP_HEADER,
@@ -169,12 +170,16 @@ export async function searchRun(dir: string): Promise<LeakReport> {
       const response = JSON.parse(line) as ResponseRecord;
       report.responses++;
       const place = `a response to ${response.method} ${response.path} (${response.status}) in ${testFileOf(file)}`;
-      // The token endpoint exists to hand out access tokens; everything else it must not carry.
+      // The token endpoint exists to hand out access tokens, and the webhook endpoints' creation and
+      // rotation their secrets; no other response may carry either.
       const allowAccessTokens = isTokenIssuance(response);
+      const allowWebhookSecrets = isWebhookSecretIssuance(response);
       const found = hit(place, `${basename(file)}:${i + 1}`, response.text);
       for (const set of inText) {
         set.scan(response.text, (secret, at) => {
-          if (!(allowAccessTokens && secret.kind === 'access_token')) found(secret, at);
+          if (allowAccessTokens && secret.kind === 'access_token') return;
+          if (allowWebhookSecrets && secret.kind === 'webhook_secret') return;
+          found(secret, at);
         });
       }
     });

@@ -13,7 +13,8 @@ export type SecretKind =
   | 'password'
   | 'otp'
   | 'mfa_token'
-  | 'authorization_code';
+  | 'authorization_code'
+  | 'webhook_secret';
 
 export const FILE_SUFFIX = {
   /** JSON lines: `[kind, value]`. */
@@ -53,4 +54,23 @@ export function isTokenIssuance(response: Pick<ResponseRecord, 'method' | 'path'
     response.status === 200 &&
     /^\/v1\/tenants\/[^/?]+\/tokens(\?|$)/.test(response.path)
   );
+}
+
+/** Creating a webhook endpoint and rotating its secret answer 201 with the new secret, shown once (§10). */
+export function isWebhookSecretIssuance(
+  response: Pick<ResponseRecord, 'method' | 'path' | 'status'>,
+): boolean {
+  return (
+    response.method === 'POST' &&
+    response.status === 201 &&
+    /^\/v1\/webhooks(\/[^/?]+\/rotate-secret)?(\?|$)/.test(response.path)
+  );
+}
+
+/**
+ * What is searched for of a webhook secret: its key, without the `whsec_` prefix, so a log of the bare key
+ * (what signing decodes) is found as well as the whole secret.
+ */
+export function webhookSecretKey(secret: string): string {
+  return secret.replace(/^whsec_/, '');
 }

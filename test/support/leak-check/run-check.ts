@@ -50,7 +50,7 @@ export async function checkRun(dir: string): Promise<string | undefined> {
     .map((g) => `  - ${g.count} x ${g.kind} in ${g.place}\n      first at ${g.first}\n      ${g.context}`);
   const more = groups.length > SHOWN_GROUPS ? [`  ... and ${groups.length - SHOWN_GROUPS} more places`] : [];
   return [
-    'leak check FAILED: secrets the Particle fake issued or received appeared where they must never be:',
+    'leak check FAILED: secrets the Particle fake issued or received, or webhook secrets the broker handed out, appeared where they must never be:',
     ...shown,
     ...more,
     `(the records stay in ${dir})`,
