@@ -147,9 +147,10 @@ export class ParticleProxy {
         return reply;
       }
       exchange.body = await proxyBody(request.body, request.raw, this.config.proxy.maxBodyBytes);
-      await this.takeBudget(tenantId);
       const body = { credential_id: credentialId };
       exchange.token = (await this.issuer.obtain(tenantId, body, PROXY_MIN_TTL_SECONDS, request.id)).token;
+      // After the token: a tenant or credential that does not exist must not spend the shared budget.
+      await this.takeBudget(tenantId);
       this.forward(request, reply, exchange);
     } catch (err) {
       if (err instanceof UpstreamRefused) this.relay(reply, err);

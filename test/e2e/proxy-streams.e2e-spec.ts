@@ -1,3 +1,4 @@
+import { get, type IncomingMessage } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../support/http.js';
 import { ParticleFake } from '../support/particle-fake.js';
@@ -96,6 +97,51 @@ describe('event-stream hub', () => {
     expect(sub.ended).toBe(false);
     fake.publish({ name: 'after-drop', data: 'y', coreid: DEVICE });
     await sub.until((c) => c.events('after-drop').length === 1);
+  });
+
+  it('heals a token revoked while streaming: the reconnect renews it, subscribers see only a gap', async () => {
+    const sub = await subscribe('/v1/products/1000/events/heal');
+    const path = '/v1/products/1000/events/heal';
+    await sub.until(() => fake.openStreams(path) === 1);
+    const used = String(fake.requests.filter((r) => r.path === path).at(-1)?.headers.authorization);
+    fake.revokeToken(used.slice('Bearer '.length));
+    fake.dropStreams();
+    // Other streams of the tenant reconnect too and may renew first: this one's reconnect then goes
+    // straight out with the new token, or meets the 401 and renews itself.
+    const opens = () => fake.requests.filter((r) => r.path === path);
+    await sub.until(
+      () => fake.openStreams(path) === 1 && opens().at(-1)?.status === 200 && opens().length >= 2,
+    );
+    expect(opens().at(-1)?.headers.authorization).not.toBe(used);
+    expect(fake.requests.some((r) => r.status === 401 && r.headers.authorization === used)).toBe(true);
+    fake.publish({ name: 'heal', data: 'z', coreid: DEVICE });
+    await sub.until((c) => c.events('heal').length === 1);
+    expect(sub.ended).toBe(false);
+  });
+
+  it('drops a subscriber that stops reading, without slowing the others', async () => {
+    const path = '/v1/products/1000/events/flood';
+    const reader = await subscribe(path);
+    const stalled = await new Promise<IncomingMessage>((resolve) => {
+      get(
+        `${t.url}/v1/tenants/acme/particle${path}`,
+        { headers: { authorization: `Bearer ${key}` }, agent: false },
+        (res) => {
+          res.pause();
+          resolve(res);
+        },
+      );
+    });
+    await reader.until(() => fake.openStreams(path) === 1);
+    const data = 'x'.repeat(2000);
+    for (let i = 0; i < 3000; i++) fake.publish({ name: 'flood', data, coreid: DEVICE });
+    await reader.until((c) => c.events('flood').length === 3000, 10_000);
+    await new Promise<void>((resolve) => {
+      stalled.once('close', resolve);
+      stalled.resume();
+    });
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/broker_proxy_stream_subscribers_dropped_total [1-9]/);
   });
 
   it('closes the upstream stream after the last subscriber leaves, and releases its slot', async () => {

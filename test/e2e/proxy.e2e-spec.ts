@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Call, client } from '../support/http.js';
 import { ParticleFake } from '../support/particle-fake.js';
+import { recordedFetch } from '../support/recorded-fetch.js';
 import { tenantWithProductClient } from '../support/tenant-setup.js';
 import { startTestApp, TEST_ADMIN_KEY, TestApp } from '../support/test-app.js';
 
@@ -48,7 +49,7 @@ describe('Particle API proxy', () => {
   });
 
   it("forwards a GET with the tenant's token and answers Particle's body, status and headers", async () => {
-    const res = await fetch(`${proxied()}/v1/products/1000/devices?page=1`, {
+    const res = await recordedFetch(`${proxied()}/v1/products/1000/devices?page=1`, {
       headers: { authorization: `Bearer ${proxyKey}`, cookie: 'session=abc', 'x-forwarded-for': '10.0.0.1' },
     });
     expect(res.status).toBe(200);
@@ -67,17 +68,21 @@ describe('Particle API proxy', () => {
 
   it('accepts service and admin keys too, and refuses keys of other tenants and bad keys', async () => {
     for (const key of [serviceKey, TEST_ADMIN_KEY]) {
-      const res = await fetch(`${proxied()}/v1/devices`, { headers: { authorization: `Bearer ${key}` } });
+      const res = await recordedFetch(`${proxied()}/v1/devices`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
       expect(res.status).toBe(200);
     }
-    const other = await fetch(`${proxied()}/v1/devices`, {
+    const other = await recordedFetch(`${proxied()}/v1/devices`, {
       headers: { authorization: `Bearer ${otherKey}` },
     });
     expect(other.status).toBe(403);
     expect(other.headers.get('content-type')).toContain('application/problem+json');
-    const none = await fetch(`${proxied()}/v1/devices`);
+    const none = await recordedFetch(`${proxied()}/v1/devices`);
     expect(none.status).toBe(401);
-    const bad = await fetch(`${proxied()}/v1/devices`, { headers: { authorization: 'Bearer ptb_nope' } });
+    const bad = await recordedFetch(`${proxied()}/v1/devices`, {
+      headers: { authorization: 'Bearer ptb_nope' },
+    });
     expect(bad.status).toBe(401);
     expect(((await bad.json()) as { code: string }).code).toBe('unauthorized');
   });
@@ -103,7 +108,7 @@ describe('Particle API proxy', () => {
     ['GET', '/v2/anything'],
   ])('refuses %s %s with 403 before calling Particle', async (method, path) => {
     const before = fake.requests.length;
-    const res = await fetch(`${proxied()}${path}`, {
+    const res = await recordedFetch(`${proxied()}${path}`, {
       method,
       headers: { authorization: `Bearer ${proxyKey}` },
     });
@@ -115,7 +120,7 @@ describe('Particle API proxy', () => {
   });
 
   it("passes Particle's own errors and 429 through unchanged", async () => {
-    const missing = await fetch(`${proxied()}/v1/devices/nope/nothing-here`, {
+    const missing = await recordedFetch(`${proxied()}/v1/devices/nope/nothing-here`, {
       method: 'POST',
       headers: { authorization: `Bearer ${proxyKey}` },
     });
@@ -125,7 +130,7 @@ describe('Particle API proxy', () => {
       { kind: 'status', status: 429, body: { error: 'rate limited' } },
       { path: '/v1/devices' },
     );
-    const limited = await fetch(`${proxied()}/v1/devices`, {
+    const limited = await recordedFetch(`${proxied()}/v1/devices`, {
       headers: { authorization: `Bearer ${proxyKey}` },
     });
     expect(limited.status).toBe(429);
@@ -133,14 +138,14 @@ describe('Particle API proxy', () => {
   });
 
   it('heals a revoked token by one renewal and one retry, invisibly to the caller', async () => {
-    const first = await fetch(`${proxied()}/v1/devices`, {
+    const first = await recordedFetch(`${proxied()}/v1/devices`, {
       headers: { authorization: `Bearer ${proxyKey}` },
     });
     expect(first.status).toBe(200);
     const used = upstream('/v1/devices').at(-1)?.headers.authorization as string;
     fake.revokeToken(used.slice('Bearer '.length));
     const mintsBefore = fake.tokenCalls({ grantType: 'client_credentials' });
-    const healed = await fetch(`${proxied()}/v1/devices`, {
+    const healed = await recordedFetch(`${proxied()}/v1/devices`, {
       headers: { authorization: `Bearer ${proxyKey}` },
     });
     expect(healed.status).toBe(200);
@@ -153,13 +158,13 @@ describe('Particle API proxy', () => {
   });
 
   it('retries a buffered body after a 401 with the same bytes', async () => {
-    const first = await fetch(`${proxied()}/v1/devices`, {
+    const first = await recordedFetch(`${proxied()}/v1/devices`, {
       headers: { authorization: `Bearer ${proxyKey}` },
     });
     await first.arrayBuffer();
     const used = upstream('/v1/devices').at(-1)?.headers.authorization as string;
     fake.revokeToken(used.slice('Bearer '.length));
-    const res = await fetch(`${proxied()}/v1/devices/${DEVICE}/led`, {
+    const res = await recordedFetch(`${proxied()}/v1/devices/${DEVICE}/led`, {
       method: 'POST',
       headers: { authorization: `Bearer ${proxyKey}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: 'arg=on',
@@ -173,7 +178,7 @@ describe('Particle API proxy', () => {
 
   it('refuses a body over PROXY_MAX_BODY_BYTES with 413, declared or streamed', async () => {
     const big = Buffer.alloc(100_001, 'a');
-    const declared = await fetch(`${proxied()}/v1/devices/abc`, {
+    const declared = await recordedFetch(`${proxied()}/v1/devices/abc`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${proxyKey}`, 'content-type': 'application/octet-stream' },
       body: big,
@@ -184,7 +189,7 @@ describe('Particle API proxy', () => {
 
   it('streams a large body (not retried) to Particle unchanged', async () => {
     const body = Buffer.alloc(90_000, 'b');
-    const res = await fetch(`${proxied()}/v1/devices/abc`, {
+    const res = await recordedFetch(`${proxied()}/v1/devices/abc`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${proxyKey}`, 'content-type': 'application/octet-stream' },
       body,
@@ -195,35 +200,37 @@ describe('Particle API proxy', () => {
 
   it('answers 503 upstream_unavailable when Particle times out or resets, never hangs', async () => {
     fake.injectFault({ kind: 'timeout' }, { path: '/v1/devices', times: 1 });
-    const slow = await fetch(`${proxied()}/v1/devices`, { headers: { authorization: `Bearer ${proxyKey}` } });
+    const slow = await recordedFetch(`${proxied()}/v1/devices`, {
+      headers: { authorization: `Bearer ${proxyKey}` },
+    });
     expect(slow.status).toBe(503);
     expect(slow.headers.get('retry-after')).toBeTruthy();
     expect(((await slow.json()) as { code: string }).code).toBe('upstream_unavailable');
     fake.injectFault({ kind: 'reset' }, { path: '/v1/devices', times: 1 });
-    const reset = await fetch(`${proxied()}/v1/devices`, {
+    const reset = await recordedFetch(`${proxied()}/v1/devices`, {
       headers: { authorization: `Bearer ${proxyKey}` },
     });
     expect(reset.status).toBe(503);
   });
 
   it('validates X-Broker-Credential-Id and uses the credential it names', async () => {
-    const bad = await fetch(`${proxied()}/v1/devices`, {
+    const bad = await recordedFetch(`${proxied()}/v1/devices`, {
       headers: { authorization: `Bearer ${proxyKey}`, 'x-broker-credential-id': 'not-a-uuid' },
     });
     expect(bad.status).toBe(400);
-    const named = await fetch(`${proxied()}/v1/devices`, {
+    const named = await recordedFetch(`${proxied()}/v1/devices`, {
       headers: { authorization: `Bearer ${proxyKey}`, 'x-broker-credential-id': credentialId },
     });
     expect(named.status).toBe(200);
     expect(upstream('/v1/devices').at(-1)?.headers['x-broker-credential-id']).toBeUndefined();
-    const unknown = await fetch(`${proxied()}/v1/devices`, {
+    const unknown = await recordedFetch(`${proxied()}/v1/devices`, {
       headers: { authorization: `Bearer ${proxyKey}`, 'x-broker-credential-id': crypto.randomUUID() },
     });
     expect(unknown.status).toBe(404);
   });
 
   it('audits every proxied request with method, path, status and bytes, never the query', async () => {
-    const res = await fetch(`${proxied()}/v1/devices?secret=hush`, {
+    const res = await recordedFetch(`${proxied()}/v1/devices?secret=hush`, {
       headers: { authorization: `Bearer ${proxyKey}` },
     });
     await res.arrayBuffer();

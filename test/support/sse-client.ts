@@ -1,4 +1,5 @@
 import { get, type ClientRequest } from 'node:http';
+import { leakRecorder } from './leak-check/recorder.js';
 
 /**
  * An SSE subscriber for tests: everything it has read, and waits on it. node:http rather than fetch: an
@@ -12,8 +13,11 @@ export class SseClient {
   private done: Promise<void> = Promise.resolve();
   ended = false;
 
+  private path = '';
+
   static open(url: string, key: string): Promise<SseClient> {
     const client = new SseClient();
+    client.path = new URL(url).pathname;
     return new Promise((resolve, reject) => {
       client.request = get(url, { headers: { authorization: `Bearer ${key}` }, agent: false }, (res) => {
         client.status = res.statusCode ?? 0;
@@ -34,8 +38,10 @@ export class SseClient {
 
   /** The `data:` payloads of the `event:` frames named `name`, parsed. */
   events(name: string): { data: string | null; coreid: string }[] {
+    // The last piece is an unfinished frame (or empty): only whole frames count.
     return this.text
       .split('\n\n')
+      .slice(0, -1)
       .filter((frame) => frame.startsWith(`event: ${name}\n`))
       .map((frame) => JSON.parse(frame.split('\n')[1]?.slice('data: '.length) ?? 'null') as never);
   }
@@ -49,8 +55,10 @@ export class SseClient {
     }
   }
 
+  /** Also hands what was read to the whole-run leak check: no Particle token may be in a stream. */
   async close(): Promise<void> {
     this.request?.destroy();
     await this.done;
+    leakRecorder.response({ method: 'GET', path: this.path, status: this.status, text: this.text });
   }
 }
