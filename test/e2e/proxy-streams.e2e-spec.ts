@@ -32,7 +32,12 @@ describe('event-stream hub', () => {
   beforeAll(async () => {
     fake = await ParticleFake.start({ keepAliveMs: 60_000 });
     t = await startTestApp({
-      env: { PARTICLE_API_URL: fake.url, PARTICLE_STREAM_LIMIT: '3', PARTICLE_TENANT_SHARE: '0.5' },
+      env: {
+        PARTICLE_API_URL: fake.url,
+        PARTICLE_STREAM_LIMIT: '3',
+        PARTICLE_TENANT_SHARE: '0.5',
+        PARTICLE_TIMEOUT_MS: '1000',
+      },
       streamTimings: TIMINGS,
     });
     const api = client(t.url);
@@ -163,6 +168,15 @@ describe('event-stream hub', () => {
     expect([403, 404]).toContain(res.status);
     expect(res.headers.get('content-type')).not.toContain('problem');
     expect(fake.openStreams()).toBeLessThanOrEqual(3);
+  });
+
+  it('answers 503 upstream_unavailable when Particle does not open a stream in time, never hangs', async () => {
+    fake.injectFault({ kind: 'timeout' }, { path: '/v1/products/1000/events/slow', times: 1 });
+    const res = await fetch(`${t.url}/v1/tenants/acme/particle/v1/products/1000/events/slow`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { code: string }).code).toBe('upstream_unavailable');
   });
 
   it('answers 503 stream_limit_reached with Retry-After when no slot is left', async () => {

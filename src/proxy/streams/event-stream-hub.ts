@@ -1,13 +1,15 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../../audit/audit.service.js';
+import { ApiError } from '../../common/api-error.js';
+import { knownProblem } from '../../common/known-problem.js';
 import type { AppConfig } from '../../config/config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { StreamSlots } from '../../particle/stream-slots.js';
 import type { CachedToken } from '../../token-store/token-cache.js';
 import { TokenIssuerService } from '../../token-store/token-issuer.service.js';
 import { ProxyMetrics } from '../proxy.metrics.js';
-import { StreamTimings, Subscriber, UpstreamStream } from './upstream-stream.js';
+import { StreamTimings, Subscriber, UpstreamRefused, UpstreamStream } from './upstream-stream.js';
 
 /** Timings for the hub; the default is design.md §11's. Tests provide shorter ones. */
 export const STREAM_TIMINGS = Symbol('STREAM_TIMINGS');
@@ -20,6 +22,16 @@ export interface StreamRequest {
   /** The Particle path, e.g. `/v1/devices/events/temp`; the caller's query (the SDK's nonce) is not sent. */
   path: string;
   requestId: string;
+}
+
+/** What a failed first open answers: Particle's refusal or a broker problem as is, else a clean 503. */
+function openFailure(err: unknown, timeoutMs: number): unknown {
+  if (err instanceof UpstreamRefused || knownProblem(err)) return err;
+  const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+  const detail = timedOut
+    ? `Particle did not open the event stream within PARTICLE_TIMEOUT_MS (${timeoutMs} ms)`
+    : 'Particle could not be reached to open the event stream';
+  return new ApiError('upstream_unavailable', detail, { retryAfterSeconds: 5 });
 }
 
 interface Entry {
@@ -95,11 +107,12 @@ export class EventStreamHub implements OnModuleDestroy {
 
   private open(key: string, s: StreamRequest): Entry {
     let slotId: string | undefined;
+    let opened = false;
     const stream = new UpstreamStream(
       {
         connect: (signal) => this.connect(s, signal),
         reopen: () => this.slots.reopen(s.tenantId, slotId as string, s.path),
-        closed: () => this.closed(key, s, slotId),
+        closed: (closing) => this.closed(key, closing, s, slotId, opened),
         dropped: () => this.metrics.droppedSubscribers.inc(),
       },
       this.timings,
@@ -110,21 +123,32 @@ export class EventStreamHub implements OnModuleDestroy {
         await stream.start();
       } catch (err) {
         stream.close();
-        throw err;
+        throw openFailure(err, this.config.particle.timeoutMs);
       }
+      opened = true;
       this.metrics.streams.inc();
       this.record(s, 'open');
     })();
-    ready.catch(() => this.entries.delete(key));
+    ready.catch(() => {
+      if (this.entries.get(key)?.stream === stream) this.entries.delete(key);
+    });
     return { stream, ready };
   }
 
-  private closed(key: string, s: StreamRequest, slotId: string | undefined): void {
-    const entry = this.entries.get(key);
-    if (entry?.stream.subscribers.size === 0) this.entries.delete(key);
+  private closed(
+    key: string,
+    closing: UpstreamStream,
+    s: StreamRequest,
+    slotId: string | undefined,
+    opened: boolean,
+  ): void {
+    // Only this stream's entry: a subscriber arriving after the close has started a new one.
+    if (this.entries.get(key)?.stream === closing) this.entries.delete(key);
+    if (opened) {
+      this.metrics.streams.dec();
+      this.record(s, 'close');
+    }
     if (!slotId) return;
-    this.metrics.streams.dec();
-    this.record(s, 'close');
     this.slots.release(slotId).catch((err: unknown) => {
       this.logger.warn({ msg: 'stream slot not released (its lease runs out)', err: String(err) });
     });
