@@ -119,6 +119,10 @@ export interface LoadResult {
   cpuMicrosPerRequest: number | undefined;
   /** CPU time of local PostgreSQL processes per request during the run, in microseconds (Linux). */
   postgresCpuMicrosPerRequest: number | undefined;
+  /** Of each of `alsoPids`, the same. */
+  alsoCpuMicrosPerRequest: Record<string, number | undefined>;
+  /** Of this process (autocannon), the same. */
+  loadCpuMicrosPerRequest: number | undefined;
   p50: number;
   p99: number;
   non2xx: number;
@@ -127,27 +131,45 @@ export interface LoadResult {
 
 export async function load(options: {
   url: string;
-  body: string;
+  /** POST unless told otherwise; a GET sends no body. */
+  method?: 'GET' | 'POST';
+  body?: string;
   headers?: Record<string, string>;
   connections?: number;
   seconds?: number;
   /** The server's pid, to measure its CPU time per request. */
   serverPid?: number | undefined;
+  /** Other processes the requests cost CPU in (an upstream the server forwards to), by name. */
+  alsoPids?: Record<string, number | undefined>;
 }): Promise<LoadResult> {
   const cpuBefore = cpuSeconds(options.serverPid);
   const pgBefore = postgresCpuSeconds();
+  const alsoBefore = Object.entries(options.alsoPids ?? {}).map(
+    ([name, pid]) => [name, pid, cpuSeconds(pid)] as const,
+  );
+  const selfBefore = process.cpuUsage();
   const result = await autocannon({
     url: options.url,
-    method: 'POST',
-    body: options.body,
-    headers: { 'content-type': 'application/json', ...options.headers },
+    method: options.method ?? 'POST',
+    ...(options.body === undefined
+      ? { headers: { ...options.headers } }
+      : { body: options.body, headers: { 'content-type': 'application/json', ...options.headers } }),
     connections: options.connections ?? 100,
     duration: options.seconds ?? 10,
   });
   const cpuAfter = cpuSeconds(options.serverPid);
   const pgAfter = postgresCpuSeconds();
+  const self = process.cpuUsage(selfBefore);
   const requests = result.requests.total;
+  const perRequest = (before: number | undefined, after: number | undefined) =>
+    before !== undefined && after !== undefined && requests > 0
+      ? ((after - before) * 1e6) / requests
+      : undefined;
   return {
+    alsoCpuMicrosPerRequest: Object.fromEntries(
+      alsoBefore.map(([name, pid, before]) => [name, perRequest(before, cpuSeconds(pid))]),
+    ),
+    loadCpuMicrosPerRequest: requests > 0 ? (self.user + self.system) / requests : undefined,
     requestsPerSecond: result.requests.average,
     requests,
     cpuMicrosPerRequest:
