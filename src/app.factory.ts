@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AppModule, AppRuntime } from './app.module.js';
 import { registerControlCharacterCheck } from './common/control-characters.js';
 import { createValidationPipe } from './common/validation.js';
+import { registerConsoleAssets } from './console/console-assets.js';
 import { requestIdFor } from './common/request-id.js';
 import { securityHeaders } from './common/security-headers.js';
 import type { AppConfig } from './config/config.js';
@@ -83,6 +84,9 @@ export async function createApp(config: AppConfig, runtime: AppRuntime): Promise
   await assertKeyringCoversStoredSecrets(app);
   registerHttpHooks(app, config);
   app.get(ParticleProxy).register(app.getHttpAdapter().getInstance());
+  if (!registerConsoleAssets(app.getHttpAdapter().getInstance())) {
+    app.get(AppLogger).warn('No console build in dist/console: /console is not served (run npm run build)');
+  }
   registerDocs(app);
   await app.init();
   return app;
