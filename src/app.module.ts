@@ -18,6 +18,7 @@ import { TenantsModule } from './tenants/tenants.module.js';
 import { CredentialsModule } from './credentials/credentials.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OnboardingModule } from './onboarding/onboarding.module.js';
+import { OverviewModule } from './overview/overview.module.js';
 import { ProxyModule } from './proxy/proxy.module.js';
 import type { StreamTimings } from './proxy/streams/upstream-stream.js';
 import { RefreshSchedulerModule } from './refresh-scheduler/refresh-scheduler.module.js';
@@ -54,6 +55,7 @@ export class AppModule {
         TokenStoreModule,
         RefreshSchedulerModule,
         NotificationsModule,
+        OverviewModule,
         ProxyModule.forRoot(runtime.streamTimings),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
