@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
  * server runs from its sources (the tests), in the dist/ next to them.
  */
 function consoleRoot(): string | undefined {
-  const candidates = [new URL('../console/', import.meta.url), new URL('../../dist/console/', import.meta.url)];
+  const candidates = [
+    new URL('../console/', import.meta.url),
+    new URL('../../dist/console/', import.meta.url),
+  ];
   return candidates.map((u) => fileURLToPath(u)).find((dir) => existsSync(`${dir}index.html`));
 }
 

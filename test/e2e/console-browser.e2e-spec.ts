@@ -54,7 +54,10 @@ describe.skipIf(!HAVE_BROWSER)('ops console in Chromium', () => {
       const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
       return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
     });
-    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), name).toEqual([]);
+    expect(
+      violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+      name,
+    ).toEqual([]);
     await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
   };
   const sweep = () => api('POST', '/v1/admin/refresh-runs', admin);
@@ -65,7 +68,11 @@ describe.skipIf(!HAVE_BROWSER)('ops console in Chromium', () => {
     fake = await ParticleFake.start();
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}`;
-    t = await startTestApp({ env: { PARTICLE_API_URL: fake.url, BROKER_PUBLIC_URL: publicUrl }, clock, port });
+    t = await startTestApp({
+      env: { PARTICLE_API_URL: fake.url, BROKER_PUBLIC_URL: publicUrl },
+      clock,
+      port,
+    });
     api = client(t.url);
     await tenantWithProductClient(api, fake, 'acme');
     fake.addClient({
@@ -125,7 +132,9 @@ describe.skipIf(!HAVE_BROWSER)('ops console in Chromium', () => {
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
     expect(cookie?.value).not.toContain(opsKey);
-    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+    const stored = await page.evaluate(
+      () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
+    );
     expect(stored).not.toContain(opsKey);
   });
 
@@ -165,7 +174,9 @@ describe.skipIf(!HAVE_BROWSER)('ops console in Chromium', () => {
       '/v1/tenants/tok-co/credentials',
       admin,
     );
-    expect(credentials.body.items).toContainEqual(expect.objectContaining({ kind: 'authorization_code', status: 'active' }));
+    expect(credentials.body.items).toContainEqual(
+      expect.objectContaining({ kind: 'authorization_code', status: 'active' }),
+    );
   });
 
   it('onboards a password credential through the MFA step', async () => {

@@ -91,9 +91,7 @@ export function ShownOnce({ label, value }: { label: string; value: string }) {
   const [copied, setCopied] = useState(false);
   return (
     <div className="shown-once" role="status">
-      <p>
-        {label} — shown once, copy it now:
-      </p>
+      <p>{label} — shown once, copy it now:</p>
       <code data-testid="shown-once">{value}</code>
       <button
         type="button"

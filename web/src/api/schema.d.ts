@@ -117,6 +117,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Credentials of every tenant, filtered; page with `after` = the previous `next_after` */
+        get: operations["AllCredentialsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{id}/credentials/{credentialId}/renewals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Renew the credential now (password and token credentials: check it with Particle now); answers the credential */
+        post: operations["CredentialRenewalsController_renew"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants": {
         parameters: {
             query?: never;
@@ -371,6 +405,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Credentials by status, the at-risk list with reasons, the last sweep, the webhook backlog */
+        get: operations["OverviewController_view"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/egress": {
         parameters: {
             query?: never;
@@ -569,6 +620,12 @@ export interface components {
         CredentialList: {
             items: components["schemas"]["CredentialView"][];
         };
+        CredentialPage: {
+            items: components["schemas"]["CredentialView"][];
+            /** @description Pass as `after` for the next page */
+            next_after: string | null;
+        };
+        RenewalBody: Record<string, never>;
         CreateTenantBody: {
             /** @example acme */
             id: string;
@@ -880,6 +937,76 @@ export interface components {
             items: components["schemas"]["DeliveryView"][];
             next_before: string | null;
         };
+        CredentialCountsView: {
+            /** @example 40 */
+            active: number;
+            /**
+             * @description password/token credentials close to expiry (cannot be renewed)
+             * @example 1
+             */
+            expiring: number;
+            /**
+             * @description retrying with backoff after transient errors
+             * @example 2
+             */
+            failing: number;
+            /**
+             * @description a person must act (connect, log in or import again)
+             * @example 1
+             */
+            needs_reauth: number;
+            /** @example 0 */
+            revoked: number;
+        };
+        AtRiskView: {
+            /** @example acme */
+            tenant_id: string;
+            /** Format: uuid */
+            credential_id: string;
+            /** @enum {string} */
+            kind: "client_credentials" | "authorization_code" | "password" | "token";
+            /** @enum {string} */
+            status: "needs_reauth" | "failing" | "expiring";
+            /**
+             * @description reauth_required: Particle refused it or it expired; oauth_client_invalid: Particle refused the OAuth client; renewal_failing: transient errors, retried with backoff; expires_soon: a credential Particle cannot renew is close to expiry
+             * @enum {string}
+             */
+            reason: "reauth_required" | "oauth_client_invalid" | "renewal_failing" | "expires_soon";
+            /**
+             * @description What fixes it: a connect link, a new login or import, a look at or rotation of the OAuth client, or a forced renewal (POST .../renewals)
+             * @enum {string}
+             */
+            action: "create_connect_link" | "log_in_again" | "import_new_token" | "check_oauth_client" | "rotate_oauth_client" | "force_renewal";
+            /** @description When the credential entered this status */
+            since: string;
+            access_expires_at: string | null;
+            last_error: string | null;
+        };
+        LastSweepView: {
+            /** @description When the latest sweep of any replica finished (empty sweeps too) */
+            at: string;
+            claimed: number;
+            renewed: number;
+            failed: number;
+        };
+        WebhookBacklogView: {
+            /** @description Deliveries waiting for a first attempt or a retry */
+            pending: number;
+            /** @description Endpoints whose newest attempted delivery did not succeed */
+            failing_endpoints: number;
+        };
+        OverviewView: {
+            /** @description Number of tenants */
+            tenants: number;
+            credentials: components["schemas"]["CredentialCountsView"];
+            /** @description Every needs_reauth, failing or expiring credential, most urgent first */
+            at_risk: components["schemas"]["AtRiskView"][];
+            /** @description null before the first sweep */
+            last_sweep: components["schemas"]["LastSweepView"] | null;
+            /** @description How long the most overdue credential has waited for the sweep (0: none) */
+            oldest_overdue_seconds: number;
+            webhooks: components["schemas"]["WebhookBacklogView"];
+        };
         TokenBudgetView: {
             /**
              * @description PARTICLE_TOKEN_BUDGET
@@ -1161,6 +1288,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    AllCredentialsController_list: {
+        parameters: {
+            query?: {
+                status?: "active" | "expiring" | "needs_reauth" | "failing" | "revoked";
+                kind?: "client_credentials" | "authorization_code" | "password" | "token";
+                tenant_id?: string;
+                limit?: number;
+                /** @description Cursor: `next_after` of the previous page */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialPage"];
+                };
+            };
+        };
+    };
+    CredentialRenewalsController_renew: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                credentialId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenewalBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialView"];
+                };
             };
         };
     };
@@ -1633,6 +1812,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+        };
+    };
+    OverviewController_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverviewView"];
                 };
             };
         };

@@ -43,7 +43,9 @@ export function ApiKeysPage() {
                   label="Rotate"
                   action={async () => {
                     const body = { grace_seconds: Number(grace) };
-                    const rotated = unwrap(await api.POST('/v1/api-keys/{id}/rotate', { params: { path: { id: k.id } }, body }));
+                    const rotated = unwrap(
+                      await api.POST('/v1/api-keys/{id}/rotate', { params: { path: { id: k.id } }, body }),
+                    );
                     setShown({ label: `New key for ${k.name}`, key: rotated.key });
                     keys.reload();
                   }}
@@ -66,7 +68,14 @@ export function ApiKeysPage() {
       <ActionForm
         label="Create key"
         action={async () => {
-          const body = { name, role, tenants: tenants.split(',').map((t) => t.trim()).filter(Boolean) };
+          const body = {
+            name,
+            role,
+            tenants: tenants
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean),
+          };
           const created = unwrap(await api.POST('/v1/api-keys', { body }));
           setShown({ label: `Key ${created.name}`, key: created.key });
           setName('');
@@ -82,7 +91,13 @@ export function ApiKeysPage() {
             <option value="admin">admin</option>
           </select>
         </label>
-        <Field label="Tenants (comma-separated, or *)" name="tenants" value={tenants} onChange={setTenants} required />
+        <Field
+          label="Tenants (comma-separated, or *)"
+          name="tenants"
+          value={tenants}
+          onChange={setTenants}
+          required
+        />
       </ActionForm>
     </section>
   );

@@ -10,8 +10,8 @@ export function EncryptionPage() {
       {data && (
         <>
           <p>
-            Active key: <code>{data.active_kid}</code>. Re-encryption: {data.reencryption.state} ({data.reencryption.done}
-            /{data.reencryption.total}).
+            Active key: <code>{data.active_kid}</code>. Re-encryption: {data.reencryption.state} (
+            {data.reencryption.done}/{data.reencryption.total}).
           </p>
           <table>
             <caption>Stored secrets per key</caption>

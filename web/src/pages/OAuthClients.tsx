@@ -12,7 +12,13 @@ export function OAuthClientsPage() {
       <h1>OAuth clients</h1>
       <ProblemBanner problem={clients.problem} />
       {message && <p role="status">{message}</p>}
-      <Field label="New client secret (for a manual rotation)" name="client_secret" type="password" value={secret} onChange={setSecret} />
+      <Field
+        label="New client secret (for a manual rotation)"
+        name="client_secret"
+        type="password"
+        value={secret}
+        onChange={setSecret}
+      />
       <Field label="Grace (seconds)" name="grace_seconds" value={grace} onChange={setGrace} />
       {(clients.data?.items ?? []).map((c) => (
         <article key={c.id} className="card" aria-labelledby={`client-${c.id}`}>
@@ -54,7 +60,12 @@ export function OAuthClientsPage() {
               label="Rotate with the new secret"
               action={async () => {
                 const body = { client_secret: secret, grace_seconds: Number(grace) };
-                unwrap(await api.POST('/v1/oauth-clients/{id}/rotations', { params: { path: { id: c.id } }, body }));
+                unwrap(
+                  await api.POST('/v1/oauth-clients/{id}/rotations', {
+                    params: { path: { id: c.id } },
+                    body,
+                  }),
+                );
                 setSecret('');
                 setMessage(`${c.id}: the new secret is active (Particle accepted it).`);
                 clients.reload();
@@ -65,7 +76,12 @@ export function OAuthClientsPage() {
               confirm={`Let the broker create a new client at Particle for ${c.id} and switch over?`}
               action={async () => {
                 const body = { mode: 'particle' as const, grace_seconds: Number(grace) };
-                unwrap(await api.POST('/v1/oauth-clients/{id}/rotations', { params: { path: { id: c.id } }, body }));
+                unwrap(
+                  await api.POST('/v1/oauth-clients/{id}/rotations', {
+                    params: { path: { id: c.id } },
+                    body,
+                  }),
+                );
                 setMessage(`${c.id}: rotated at Particle.`);
                 clients.reload();
               }}
@@ -74,7 +90,11 @@ export function OAuthClientsPage() {
               label="Roll back"
               confirm={`Go back to the previous secret of ${c.id}?`}
               action={async () => {
-                unwrap(await api.POST('/v1/oauth-clients/{id}/rotations/rollback', { params: { path: { id: c.id } } }));
+                unwrap(
+                  await api.POST('/v1/oauth-clients/{id}/rotations/rollback', {
+                    params: { path: { id: c.id } },
+                  }),
+                );
                 setMessage(`${c.id}: rolled back to the previous secret.`);
                 clients.reload();
               }}

@@ -29,7 +29,10 @@ export function Onboarding({ tenantId, done }: { tenantId: string; done: () => v
     setMessage(undefined);
     if (kind === 'connect') {
       const created = unwrap(
-        await api.POST('/v1/tenants/{id}/connect-sessions', { params: { path }, body: { oauth_client_id: client } }),
+        await api.POST('/v1/tenants/{id}/connect-sessions', {
+          params: { path },
+          body: { oauth_client_id: client },
+        }),
       );
       setLink(created.url);
       return;
@@ -89,11 +92,25 @@ export function Onboarding({ tenantId, done }: { tenantId: string; done: () => v
           {kind === 'password' && (
             <>
               <Field label="Username" name="username" value={username} onChange={setUsername} required />
-              <Field label="Password" name="password" type="password" value={password} onChange={setPassword} required />
+              <Field
+                label="Password"
+                name="password"
+                type="password"
+                value={password}
+                onChange={setPassword}
+                required
+              />
             </>
           )}
           {kind === 'token' && (
-            <Field label="Access token" name="access_token" type="password" value={token} onChange={setToken} required />
+            <Field
+              label="Access token"
+              name="access_token"
+              type="password"
+              value={token}
+              onChange={setToken}
+              required
+            />
           )}
         </ActionForm>
       )}

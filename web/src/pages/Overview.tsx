@@ -25,11 +25,15 @@ function ConnectLink({ item }: { item: AtRisk }) {
         const credential = listed.items.find((c) => c.id === item.credential_id);
         // An imported token names no client: the tenant's (or a shared) web client runs the connect flow.
         const clients = unwrap(await api.GET('/v1/oauth-clients')).items;
-        const web = clients.find((c) => c.type === 'web' && (c.tenant_id === item.tenant_id || c.tenant_id === null));
+        const web = clients.find(
+          (c) => c.type === 'web' && (c.tenant_id === item.tenant_id || c.tenant_id === null),
+        );
         const clientId = credential?.oauth_client_id ?? web?.id;
         if (!clientId) throw new Error(`Tenant ${item.tenant_id} has no web OAuth client for a connect link`);
         const body = { oauth_client_id: clientId, return_to: `${window.location.origin}/console/` };
-        const created = unwrap(await api.POST('/v1/tenants/{id}/connect-sessions', { params: { path }, body }));
+        const created = unwrap(
+          await api.POST('/v1/tenants/{id}/connect-sessions', { params: { path }, body }),
+        );
         setUrl(created.url);
       }}
     />
@@ -37,14 +41,20 @@ function ConnectLink({ item }: { item: AtRisk }) {
 }
 
 function Fix({ item, done }: { item: AtRisk; done: () => void }) {
-  if (item.reason === 'oauth_client_invalid') return <a href="#/oauth-clients">Rotate the OAuth client secret</a>;
+  if (item.reason === 'oauth_client_invalid')
+    return <a href="#/oauth-clients">Rotate the OAuth client secret</a>;
   if (item.status === 'needs_reauth') return <ConnectLink item={item} />;
   return (
     <ActionForm
       label="Force renewal"
       action={async () => {
         const path = { id: item.tenant_id, credentialId: item.credential_id };
-        unwrap(await api.POST('/v1/tenants/{id}/credentials/{credentialId}/renewals', { params: { path } }));
+        unwrap(
+          await api.POST('/v1/tenants/{id}/credentials/{credentialId}/renewals', {
+            params: { path },
+            body: {},
+          }),
+        );
         done();
       }}
     />
@@ -127,8 +137,11 @@ export function OverviewPage() {
           )}
           <h2>Refresh and webhooks</h2>
           <p>
-            Last sweep: {o.last_sweep ? `${when(o.last_sweep.at)}, ${o.last_sweep.renewed} renewed, ${o.last_sweep.failed} failed` : 'none yet'}.
-            Oldest overdue: {o.oldest_overdue_seconds ?? 0} s. Webhooks: {o.webhooks.pending} pending,{' '}
+            Last sweep:{' '}
+            {o.last_sweep
+              ? `${when(o.last_sweep.at)}, ${o.last_sweep.renewed} renewed, ${o.last_sweep.failed} failed`
+              : 'none yet'}
+            . Oldest overdue: {o.oldest_overdue_seconds ?? 0} s. Webhooks: {o.webhooks.pending} pending,{' '}
             {o.webhooks.failing_endpoints} failing endpoints.
           </p>
         </>
@@ -140,7 +153,8 @@ export function OverviewPage() {
           <Gauge label="API budget" used={e.api_budget.used} limit={e.api_budget.limit} />
           <Gauge label="Event streams" used={e.streams.open} limit={e.streams.limit} />
           <p>
-            Breaker: <Status value={e.breaker.state} /> ({e.breaker.consecutive_failures} consecutive failures)
+            Breaker: <Status value={e.breaker.state} /> ({e.breaker.consecutive_failures} consecutive
+            failures)
           </p>
         </>
       )}

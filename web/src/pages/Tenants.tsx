@@ -7,12 +7,15 @@ export function TenantsPage() {
   const [after, setAfter] = useState<string | undefined>(undefined);
   const [search, setSearch] = useState('');
   const list = useLoad(
-    async () => unwrap(await api.GET('/v1/tenants', { params: { query: { limit: 50, ...(after ? { after } : {}) } } })),
+    async () =>
+      unwrap(await api.GET('/v1/tenants', { params: { query: { limit: 50, ...(after ? { after } : {}) } } })),
     [after],
   );
   const [id, setId] = useState('');
   const [name, setName] = useState('');
-  const items = (list.data?.items ?? []).filter((t) => !search || t.id.includes(search) || t.name.includes(search));
+  const items = (list.data?.items ?? []).filter(
+    (t) => !search || t.id.includes(search) || t.name.includes(search),
+  );
   return (
     <section>
       <h1>Tenants</h1>
@@ -70,7 +73,10 @@ export function TenantsPage() {
 
 export function TenantPage({ id }: { id: string }) {
   const path = { id };
-  const credentials = useLoad(async () => unwrap(await api.GET('/v1/tenants/{id}/credentials', { params: { path } })), [id]);
+  const credentials = useLoad(
+    async () => unwrap(await api.GET('/v1/tenants/{id}/credentials', { params: { path } })),
+    [id],
+  );
   const [deleted, setDeleted] = useState(false);
   if (deleted) return <p role="status">Tenant {id} was deleted.</p>;
   return (
@@ -106,7 +112,12 @@ export function TenantPage({ id }: { id: string }) {
                   label="Force renewal"
                   action={async () => {
                     const p = { id, credentialId: c.id };
-                    unwrap(await api.POST('/v1/tenants/{id}/credentials/{credentialId}/renewals', { params: { path: p } }));
+                    unwrap(
+                      await api.POST('/v1/tenants/{id}/credentials/{credentialId}/renewals', {
+                        params: { path: p },
+                        body: {},
+                      }),
+                    );
                     credentials.reload();
                   }}
                 />
@@ -115,7 +126,11 @@ export function TenantPage({ id }: { id: string }) {
                   confirm={`Revoke and delete this ${c.kind} credential of ${id}?`}
                   action={async () => {
                     const p = { id, credentialId: c.id };
-                    unwrap(await api.DELETE('/v1/tenants/{id}/credentials/{credentialId}', { params: { path: p } }));
+                    unwrap(
+                      await api.DELETE('/v1/tenants/{id}/credentials/{credentialId}', {
+                        params: { path: p },
+                      }),
+                    );
                     credentials.reload();
                   }}
                 />

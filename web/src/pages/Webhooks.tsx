@@ -3,7 +3,10 @@ import { api, unwrap } from '../api/client';
 import { ActionForm, Field, ProblemBanner, ShownOnce, useLoad, when } from '../ui';
 
 function Deliveries({ id }: { id: string }) {
-  const list = useLoad(async () => unwrap(await api.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id } } })), [id]);
+  const list = useLoad(
+    async () => unwrap(await api.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id } } })),
+    [id],
+  );
   return (
     <table>
       <caption>Recent deliveries</caption>
@@ -58,10 +61,13 @@ export function WebhooksPage() {
               }}
             />
             <ActionForm
-              label="Rotate secret"
+              label="Rotate secret (old one valid 24 h)"
               action={async () => {
                 const rotated = unwrap(
-                  await api.POST('/v1/webhooks/{id}/rotate-secret', { params: { path: { id: h.id } }, body: {} }),
+                  await api.POST('/v1/webhooks/{id}/rotate-secret', {
+                    params: { path: { id: h.id } },
+                    body: { grace_seconds: 86_400 },
+                  }),
                 );
                 setShown({ label: `New signing secret for ${h.url}`, secret: rotated.secret });
               }}
@@ -82,13 +88,22 @@ export function WebhooksPage() {
       <ActionForm
         label="Create webhook"
         action={async () => {
-          const created = unwrap(await api.POST('/v1/webhooks', { body: { url } }));
+          const created = unwrap(
+            await api.POST('/v1/webhooks', { body: { url, events: ['*'], tenants: ['*'] } }),
+          );
           setShown({ label: `Signing secret for ${created.url}`, secret: created.secret });
           setUrl('');
           hooks.reload();
         }}
       >
-        <Field label="URL" name="url" value={url} onChange={setUrl} required placeholder="https://ops.example/hooks" />
+        <Field
+          label="URL"
+          name="url"
+          value={url}
+          onChange={setUrl}
+          required
+          placeholder="https://ops.example/hooks"
+        />
       </ActionForm>
     </section>
   );
