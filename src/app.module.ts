@@ -8,6 +8,7 @@ import { Clock, SystemClock } from './common/clock.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import type { AppConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { CryptoModule } from './crypto/crypto.module.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { HealthModule } from './health/health.module.js';
@@ -57,6 +58,7 @@ export class AppModule {
         NotificationsModule,
         OverviewModule,
         ProxyModule.forRoot(runtime.streamTimings),
+        ...(config.console.enabled ? [ConsoleModule] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };
