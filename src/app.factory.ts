@@ -89,7 +89,7 @@ export async function createApp(config: AppConfig, runtime: AppRuntime): Promise
   await assertKeyringCoversStoredSecrets(app);
   registerHttpHooks(app, config);
   app.get(ParticleProxy).register(app.getHttpAdapter().getInstance());
-  if (!registerConsoleAssets(app.getHttpAdapter().getInstance())) {
+  if (config.console.enabled && !registerConsoleAssets(app.getHttpAdapter().getInstance())) {
     app.get(AppLogger).warn('No console build in dist/console: /console is not served (run npm run build)');
   }
   registerDocs(app);

@@ -31,6 +31,8 @@ export function registerConsoleAssets(fastify: FastifyInstance): boolean {
     index: ['index.html'],
     wildcard: false,
     decorateReply: false,
+    // Its own max-age=0 would be written after ours.
+    cacheControl: false,
     setHeaders: (res, path) => {
       res.setHeader('Cache-Control', path.includes('/assets/') ? IMMUTABLE : 'no-cache');
     },

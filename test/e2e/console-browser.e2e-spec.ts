@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock } from '../support/clock.js';
 import { Call, client } from '../support/http.js';
 import { ParticleFake } from '../support/particle-fake.js';
@@ -44,8 +44,10 @@ describe.skipIf(!HAVE_BROWSER)('ops console in Chromium', () => {
   const clock = new TestClock();
   const admin = { key: TEST_ADMIN_KEY };
 
+  /** A full load each time (a query that changes): a hash change alone would keep the page's data. */
+  let loads = 0;
   const go = async (hash: string) => {
-    await page.goto(`${t.url}/console/#/${hash}`);
+    await page.goto(`${t.url}/console/?load=${++loads}#/${hash}`);
   };
   /** No serious or critical axe violation on the page as it is now; a screenshot for the folder. */
   const checkPage = async (name: string) => {
@@ -68,11 +70,14 @@ describe.skipIf(!HAVE_BROWSER)('ops console in Chromium', () => {
     fake = await ParticleFake.start();
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}`;
-    t = await startTestApp({
-      env: { PARTICLE_API_URL: fake.url, BROKER_PUBLIC_URL: publicUrl },
-      clock,
-      port,
-    });
+    // The sweep below moves the test clock an hour: sessions must outlive it (their expiry has its own tests).
+    const env = {
+      PARTICLE_API_URL: fake.url,
+      BROKER_PUBLIC_URL: publicUrl,
+      CONSOLE_SESSION_IDLE_SECONDS: '86400',
+      CONSOLE_SESSION_MAX_SECONDS: '604800',
+    };
+    t = await startTestApp({ env, clock, port });
     api = client(t.url);
     await tenantWithProductClient(api, fake, 'acme');
     fake.addClient({
@@ -115,7 +120,14 @@ describe.skipIf(!HAVE_BROWSER)('ops console in Chromium', () => {
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
+    // A locator that never matches fails within this, with its own message, before the test's timeout.
+    page.setDefaultTimeout(10_000);
   }, 120_000);
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') {
+      await page.screenshot({ path: new URL(`failed-${ctx.task.name.slice(0, 40)}.png`, SHOTS).pathname });
+    }
+  });
   afterAll(async () => {
     await browser?.close();
     await t?.close();
@@ -183,7 +195,7 @@ describe.skipIf(!HAVE_BROWSER)('ops console in Chromium', () => {
     await go('tenants/acme');
     await page.getByRole('heading', { name: 'Tenant acme' }).waitFor();
     await page.getByLabel('Kind').selectOption('password');
-    await page.getByLabel('Username').fill(MFA_USER.username);
+    await page.getByLabel('Username', { exact: true }).fill(MFA_USER.username);
     await page.getByLabel('Password', { exact: true }).fill(MFA_USER.password);
     await page.getByLabel('OAuth client id (optional)').fill('acme-prod');
     await page.getByRole('button', { name: 'Add credential' }).click();

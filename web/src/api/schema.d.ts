@@ -422,6 +422,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/console/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a console session with an admin API key; the session is in a cookie */
+        post: operations["ConsoleSessionController_signIn"];
+        /** Sign out: the session ends and its cookie is cleared */
+        delete: operations["ConsoleSessionController_signOut"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/egress": {
         parameters: {
             query?: never;
@@ -1006,6 +1024,10 @@ export interface components {
             /** @description How long the most overdue credential has waited for the sweep (0: none) */
             oldest_overdue_seconds: number;
             webhooks: components["schemas"]["WebhookBacklogView"];
+        };
+        SignInBody: {
+            /** @description An admin API key; it is not kept, only its hash */
+            api_key: string;
         };
         TokenBudgetView: {
             /**
@@ -1832,6 +1854,60 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["OverviewView"];
                 };
+            };
+        };
+    };
+    ConsoleSessionController_signIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignInBody"];
+            };
+        };
+        responses: {
+            /** @description Signed in: Set-Cookie ptb_session (HttpOnly, SameSite=Strict) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ConsoleSessionController_signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out (also when there was no live session) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
