@@ -53,7 +53,7 @@ describe.skipIf(!HAVE_BROWSER)('ops console in Chromium', () => {
   const checkPage = async (name: string) => {
     await page.evaluate(axeSource);
     const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
+      const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
       return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
     });
     expect(
@@ -144,9 +144,11 @@ describe.skipIf(!HAVE_BROWSER)('ops console in Chromium', () => {
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
     expect(cookie?.value).not.toContain(opsKey);
-    const stored = await page.evaluate(
-      () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
-    );
+    // Runs in the page (DOM globals), typed here without the DOM library.
+    const stored = await page.evaluate(() => {
+      const g = globalThis as unknown as { localStorage: object; sessionStorage: object };
+      return JSON.stringify({ ...g.localStorage }) + JSON.stringify({ ...g.sessionStorage });
+    });
     expect(stored).not.toContain(opsKey);
   });
 
