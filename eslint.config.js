@@ -2,7 +2,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist-bench/**', 'dist/**', 'coverage/**', 'node_modules/**', '.data/**'] },
+  {
+    ignores: [
+      'web/src/api/schema.d.ts',
+      'dist-bench/**',
+      'dist/**',
+      'coverage/**',
+      'node_modules/**',
+      '.data/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

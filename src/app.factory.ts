@@ -1,10 +1,13 @@
+import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { AppModule, AppRuntime } from './app.module.js';
+import { CONSOLE_SESSION_COOKIE } from './auth/console-session-token.js';
 import { registerControlCharacterCheck } from './common/control-characters.js';
 import { createValidationPipe } from './common/validation.js';
+import { registerConsoleAssets } from './console/console-assets.js';
 import { requestIdFor } from './common/request-id.js';
 import { securityHeaders } from './common/security-headers.js';
 import type { AppConfig } from './config/config.js';
@@ -28,6 +31,7 @@ function registerDocs(app: NestFastifyApplication): void {
       )
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
+      .addCookieAuth(CONSOLE_SESSION_COOKIE, { type: 'apiKey', in: 'cookie', description: 'Console session' })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, {
@@ -78,11 +82,16 @@ export async function createApp(config: AppConfig, runtime: AppRuntime): Promise
     abortOnError: false,
   });
   app.useLogger(app.get(AppLogger));
+  // Parses Cookie for the console session (RequestAuthenticator) and sets it at sign-in; nothing signed.
+  await app.register(fastifyCookie);
   app.useGlobalPipes(createValidationPipe());
   if (config.migrateOnStart) await runMigrationsLocked(app.get(DataSource));
   await assertKeyringCoversStoredSecrets(app);
   registerHttpHooks(app, config);
   app.get(ParticleProxy).register(app.getHttpAdapter().getInstance());
+  if (config.console.enabled && !registerConsoleAssets(app.getHttpAdapter().getInstance())) {
+    app.get(AppLogger).warn('No console build in dist/console: /console is not served (run npm run build)');
+  }
   registerDocs(app);
   await app.init();
   return app;

@@ -8,6 +8,7 @@ import { Clock, SystemClock } from './common/clock.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import type { AppConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { CryptoModule } from './crypto/crypto.module.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { HealthModule } from './health/health.module.js';
@@ -18,6 +19,7 @@ import { TenantsModule } from './tenants/tenants.module.js';
 import { CredentialsModule } from './credentials/credentials.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OnboardingModule } from './onboarding/onboarding.module.js';
+import { OverviewModule } from './overview/overview.module.js';
 import { ProxyModule } from './proxy/proxy.module.js';
 import type { StreamTimings } from './proxy/streams/upstream-stream.js';
 import { RefreshSchedulerModule } from './refresh-scheduler/refresh-scheduler.module.js';
@@ -54,7 +56,9 @@ export class AppModule {
         TokenStoreModule,
         RefreshSchedulerModule,
         NotificationsModule,
+        OverviewModule,
         ProxyModule.forRoot(runtime.streamTimings),
+        ...(config.console.enabled ? [ConsoleModule] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };

@@ -61,7 +61,7 @@ export class AuditedInterceptor implements NestInterceptor {
       params: (request.params ?? {}) as Record<string, string | undefined>,
       body: (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>,
     };
-    const call = { actor: request.principal?.keyId ?? 'anonymous', requestId: request.id };
+    const call = { actor: request.principal?.actor ?? 'anonymous', requestId: request.id };
     const success = new SuccessAudit(this.audit, meta, base, call);
     successAudits.set(request, success);
     const write = (result: Record<string, unknown> | undefined, outcome: AuditOutcome, error?: ApiError) =>

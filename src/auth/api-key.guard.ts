@@ -2,11 +2,9 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
-import { ApiKeysService } from './api-keys.service.js';
 import { PUBLIC_ROUTE, SERVICE_TENANT_PARAM } from './auth.decorators.js';
 import { canActFor, Principal } from './principal.js';
-
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/;
+import { RequestAuthenticator } from './request-authenticator.js';
 
 interface RouteAccess {
   isPublic: boolean;
@@ -14,12 +12,15 @@ interface RouteAccess {
   tenantParam: string | undefined;
 }
 
-/** Global guard: every route needs an API key unless marked @Public(); admin-only unless @AllowServiceFor. */
+/**
+ * Global guard: every route needs an API key (or a console session, which acts as its admin key) unless
+ * marked @Public(); admin-only unless @AllowServiceFor.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly apiKeys: ApiKeysService,
+    private readonly authenticator: RequestAuthenticator,
   ) {}
 
   /** Route metadata never changes after start-up; read once per handler instead of on every request. */
@@ -30,8 +31,7 @@ export class ApiKeyGuard implements CanActivate {
     const access = this.accessFor(context);
     if (access.isPublic) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const match = BEARER.exec(request.headers.authorization ?? '');
-    const principal = match?.[1] ? this.apiKeys.authenticate(match[1]) : undefined;
+    const principal = this.authenticator.principalOf(request);
     return principal instanceof Promise
       ? principal.then((p) => this.authorize(request, p, access))
       : this.authorize(request, principal, access);

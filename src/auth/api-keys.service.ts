@@ -19,6 +19,15 @@ export const API_KEY_CACHE_TTL_MS = 5_000;
 const CACHE_MAX_ENTRIES = 10_000;
 const LAST_USED_FLUSH_MS = 30_000;
 
+const BOOTSTRAP: Principal = {
+  keyId: 'bootstrap',
+  name: 'bootstrap',
+  actor: 'bootstrap',
+  role: 'admin',
+  tenants: '*',
+  expiresAt: null,
+};
+
 interface CacheEntry {
   principal: Principal;
   until: number;
@@ -40,6 +49,8 @@ function toView(e: ApiKeyEntity): ApiKeyView {
 function toPrincipal(e: ApiKeyEntity): Principal {
   return {
     keyId: e.id,
+    name: e.name,
+    actor: e.id,
     role: e.role,
     tenants: e.tenants.includes('*') ? '*' : new Set(e.tenants),
     expiresAt: e.expiresAt,
@@ -78,14 +89,21 @@ export class ApiKeysService implements OnModuleInit, OnModuleDestroy {
    * guard's hot path allocates no promise; a lookup in the database answers with one.
    */
   authenticate(key: string): Principal | undefined | Promise<Principal | undefined> {
-    const cacheKey = hashApiKeyBase64(key);
+    return this.authenticateHash(hashApiKeyBase64(key));
+  }
+
+  /**
+   * As `authenticate`, from the key's SHA-256 as base64 (what a console session keeps of the key it was
+   * opened with): a deleted or expired key ends its sessions within the same cache bound.
+   */
+  authenticateHash(cacheKey: string): Principal | undefined | Promise<Principal | undefined> {
     const now = this.clock.now();
     // The cache first: it only ever holds keys found in the database, never the bootstrap key, so a hit
     // needs no comparison with it (nor the Buffer that comparison decodes).
     const entry = this.cache.get(cacheKey);
     if (entry && entry.until > now.getTime()) return this.accept(entry.principal, now);
     if (this.bootstrapHash && sameHash(Buffer.from(cacheKey, 'base64'), this.bootstrapHash)) {
-      return { keyId: 'bootstrap', role: 'admin', tenants: '*', expiresAt: null };
+      return BOOTSTRAP;
     }
     return this.lookUp(cacheKey, now);
   }

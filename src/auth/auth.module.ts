@@ -7,6 +7,9 @@ import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
+import { ConsoleSessionsRepository } from './console-sessions.repository.js';
+import { ConsoleSessionsService } from './console-sessions.service.js';
+import { RequestAuthenticator } from './request-authenticator.js';
 import { DevAdminKey } from './dev-admin-key.js';
 import { SlidingWindowStorage } from './rate-limit.storage.js';
 
@@ -16,6 +19,9 @@ import { SlidingWindowStorage } from './rate-limit.storage.js';
   providers: [
     ApiKeysRepository,
     ApiKeysService,
+    ConsoleSessionsRepository,
+    ConsoleSessionsService,
+    RequestAuthenticator,
     DevAdminKey,
     {
       provide: SlidingWindowStorage,
@@ -27,7 +33,8 @@ import { SlidingWindowStorage } from './rate-limit.storage.js';
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useExisting: ApiKeyRateLimitGuard },
   ],
-  // The proxy route is served outside Nest's guards and checks keys and limits with these itself.
-  exports: [ApiKeysService, DevAdminKey, ApiKeyRateLimitGuard],
+  // The proxy route is served outside Nest's guards and checks keys and limits with these itself; the
+  // console's session endpoints open and end sessions through ConsoleSessionsService.
+  exports: [ApiKeysService, DevAdminKey, ApiKeyRateLimitGuard, RequestAuthenticator, ConsoleSessionsService],
 })
 export class AuthModule {}

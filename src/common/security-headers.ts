@@ -1,6 +1,7 @@
 /**
  * Headers for every answer. The API sends JSON and tiny HTML pages that need nothing from elsewhere, so
- * the strictest policy fits; Swagger UI (/docs) loads its own scripts and styles and keeps the defaults.
+ * the strictest policy fits; Swagger UI (/docs) loads its own scripts and styles and keeps the defaults;
+ * the console (/console) may load its own files.
  */
 const BASE: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
@@ -12,9 +13,16 @@ const LOCKED_DOWN: Record<string, string> = {
   ...BASE,
   'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
 };
+/** The console (design.md §12): its own files only, no inline script or style, no framing, no CORS. */
+const CONSOLE: Record<string, string> = {
+  ...BASE,
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+};
 const HSTS = 'max-age=31536000; includeSubDomains';
 
 export function securityHeaders(url: string, httpsPublicUrl: boolean): Record<string, string> {
-  const headers = url.startsWith('/docs') ? BASE : LOCKED_DOWN;
+  const headers = url.startsWith('/docs') ? BASE : url.startsWith('/console') ? CONSOLE : LOCKED_DOWN;
   return httpsPublicUrl ? { ...headers, 'Strict-Transport-Security': HSTS } : headers;
 }

@@ -115,6 +115,21 @@ describe(loadConfig.name, () => {
     }
   });
 
+  it('opens console sessions for 30 minutes idle and 12 hours at most unless told, and refuses an idle past the maximum', () => {
+    expect(loadConfig({}).console).toEqual({ enabled: true, idleSeconds: 1800, maxSeconds: 43_200 });
+    expect(loadConfig({ CONSOLE: 'off', CONSOLE_SESSION_IDLE_SECONDS: '600' }).console).toMatchObject({
+      enabled: false,
+      idleSeconds: 600,
+    });
+    expect(problemsOf({ CONSOLE: 'maybe', CONSOLE_SESSION_MAX_SECONDS: '10' })).toEqual([
+      expect.stringMatching(/^CONSOLE:/),
+      expect.stringMatching(/^CONSOLE_SESSION_MAX_SECONDS/),
+    ]);
+    expect(problemsOf({ CONSOLE_SESSION_IDLE_SECONDS: '7200', CONSOLE_SESSION_MAX_SECONDS: '3600' })).toEqual(
+      [expect.stringMatching(/^CONSOLE_SESSION_IDLE_SECONDS: must not exceed/)],
+    );
+  });
+
   it('returns a frozen object', () => {
     const c = loadConfig({});
     expect(Object.isFrozen(c)).toBe(true);

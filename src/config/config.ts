@@ -114,6 +114,10 @@ const envSchema = z.object({
   WEBHOOK_ALLOW_HTTP: z.enum(['loopback', 'on', 'off']).default('loopback'),
   // Off only where a process is not a replica (the CLI): it must not deliver on the service's behalf.
   BROKER_WEBHOOK_DELIVERY: z.enum(['on', 'off']).default('on'),
+  // The ops console (design.md §12): off, no session can be opened and no cookie authenticates.
+  CONSOLE: z.enum(['on', 'off']).default('on'),
+  CONSOLE_SESSION_IDLE_SECONDS: intIn(60, 7 * 86_400).default(1800),
+  CONSOLE_SESSION_MAX_SECONDS: intIn(60, 30 * 86_400).default(43_200),
 });
 
 export interface AppConfig {
@@ -166,6 +170,12 @@ export interface AppConfig {
     /** Whether this process delivers the outbox (every replica does; the CLI does not). */
     readonly deliver: boolean;
   };
+  readonly console: {
+    readonly enabled: boolean;
+    /** A session unused this long ends; one older than `maxSeconds` ends however busy it is. */
+    readonly idleSeconds: number;
+    readonly maxSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -194,6 +204,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.NODE_ENV === 'production' && !e.BROKER_ENCRYPTION_KEYS) {
     throw new ConfigError([
       'BROKER_ENCRYPTION_KEYS: required when NODE_ENV=production (a generated development key is refused)',
+    ]);
+  }
+  if (e.CONSOLE_SESSION_IDLE_SECONDS > e.CONSOLE_SESSION_MAX_SECONDS) {
+    throw new ConfigError([
+      'CONSOLE_SESSION_IDLE_SECONDS: must not exceed CONSOLE_SESSION_MAX_SECONDS (the absolute lifetime)',
     ]);
   }
   return deepFreeze<AppConfig>({
@@ -232,6 +247,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       allowHttp: e.WEBHOOK_ALLOW_HTTP,
       deliver: e.BROKER_WEBHOOK_DELIVERY === 'on',
+    },
+    console: {
+      enabled: e.CONSOLE === 'on',
+      idleSeconds: e.CONSOLE_SESSION_IDLE_SECONDS,
+      maxSeconds: e.CONSOLE_SESSION_MAX_SECONDS,
     },
   });
 }

@@ -1,14 +1,50 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { CredentialEntity, CredentialKind, CredentialStatus } from './credential.entity.js';
+
+/** A credential that needs ops' attention, with what its OAuth client says about it. */
+export interface AtRiskRow {
+  id: string;
+  tenantId: string;
+  kind: CredentialKind;
+  status: CredentialStatus;
+  lastError: string | null;
+  statusSince: Date;
+  accessExpiresAt: Date | null;
+  clientInvalid: boolean;
+}
+
+export interface CredentialFilter {
+  status?: CredentialStatus | undefined;
+  kind?: CredentialKind | undefined;
+  tenantId?: string | undefined;
+}
 
 /**
- * Read-only counts over the `credentials` table for the sweep's gauges and budget warning; kept apart from
- * CredentialsRepository (the table's only writer) so that one stays about its write protocol.
+ * Most urgent first: a credential that needs a person serves nothing until one acts; a failing one is
+ * retried on its own; an expiring one still works. Within a status, the one whose token runs out first.
+ */
+const AT_RISK = `SELECT c.id, c.tenant_id AS "tenantId", c.kind, c.status, c.last_error AS "lastError",
+         c.status_since AS "statusSince", c.access_expires_at AS "accessExpiresAt",
+         coalesce(o.status = 'invalid', false) AS "clientInvalid"
+    FROM credentials c LEFT JOIN oauth_clients o ON o.id = c.oauth_client_id
+   WHERE c.status IN ('needs_reauth', 'failing', 'expiring')
+   ORDER BY CASE c.status WHEN 'needs_reauth' THEN 0 WHEN 'failing' THEN 1 ELSE 2 END,
+            c.access_expires_at ASC NULLS LAST, c.status_since ASC, c.id`;
+
+/**
+ * Read-only queries over the `credentials` table for the sweep's gauges and ops' views (counts, the
+ * at-risk list, the list across tenants); kept apart from CredentialsRepository (the table's only writer)
+ * so that one stays about its write protocol.
  */
 @Injectable()
 export class CredentialCountsRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly repo: Repository<CredentialEntity>;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.repo = dataSource.getRepository(CredentialEntity);
+  }
 
   async countByStatus(): Promise<{ status: string; n: number }[]> {
     const rows = await this.dataSource.query<{ status: string; n: string }[]>(
@@ -35,5 +71,19 @@ export class CredentialCountsRepository {
           AND status NOT IN ('revoked', 'needs_reauth')`,
     );
     return Number(rows[0]?.n ?? 0);
+  }
+
+  listAtRisk(): Promise<AtRiskRow[]> {
+    return this.dataSource.query<AtRiskRow[]>(AT_RISK);
+  }
+
+  /** Keyset page in id order: rows after `after` (an id), `limit` of them, whatever was added meanwhile. */
+  pageAcrossTenants(filter: CredentialFilter, limit: number, after?: string): Promise<CredentialEntity[]> {
+    const qb = this.repo.createQueryBuilder('c').orderBy('c.id', 'ASC').limit(limit);
+    if (filter.status !== undefined) qb.andWhere('c.status = :status', { status: filter.status });
+    if (filter.kind !== undefined) qb.andWhere('c.kind = :kind', { kind: filter.kind });
+    if (filter.tenantId !== undefined) qb.andWhere('c.tenant_id = :tenantId', { tenantId: filter.tenantId });
+    if (after !== undefined) qb.andWhere('c.id > :after', { after });
+    return qb.getMany();
   }
 }

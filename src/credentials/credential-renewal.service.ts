@@ -84,18 +84,21 @@ export class CredentialRenewalService implements OnApplicationShutdown {
    * For a caller whose credential `c` has no token that `suffices`: renews it under its lease, or waits
    * (holding no connection) for whoever holds the lease and takes what they stored. Throws ApiErrors and
    * ParticleErrors for the problem filter. `requestId`: the caller's request, for the log lines.
+   * `overrideBackoff`: ops forcing a renewal (POST .../renewals) try now, inside a failing credential's
+   * backoff; one person's deliberate retry, still under the budget and the breaker like every call.
    */
   async renewForCaller(
     c: CredentialEntity,
     suffices: (c: CredentialEntity) => boolean,
     requestId?: string,
+    { overrideBackoff = false }: { overrideBackoff?: boolean } = {},
   ): Promise<CallerRenewal> {
     const started = process.hrtime.bigint();
     const deadline = this.clock.now().getTime() + CALLER_WAIT_MS;
     try {
       // The client first: a refused client is for ops to fix, whatever the credential's backoff says.
       const client = await this.renewer.clientForCaller(c);
-      this.refuseWhileBackingOff(c);
+      if (!overrideBackoff) this.refuseWhileBackingOff(c);
       for (;;) {
         const now = this.clock.now();
         const leased = await this.repository.acquireLease(
@@ -104,13 +107,15 @@ export class CredentialRenewalService implements OnApplicationShutdown {
           now,
           new Date(now.getTime() + this.leaseMs),
         );
-        if (leased) return await this.renewLeased(leased, suffices, deadline, client, requestId);
+        if (leased)
+          return await this.renewLeased(leased, suffices, deadline, client, requestId, overrideBackoff);
         const current = await this.repository.findById(c.id);
         if (!current || current.status === 'revoked') throw ApiError.notFound(`Credential ${c.id}`);
         if (suffices(current) || current.status === 'needs_reauth')
           return { renewed: false, credential: current };
-        // The lease holder failed meanwhile: its backoff holds for every waiter too.
-        this.refuseWhileBackingOff(current);
+        // The lease holder failed meanwhile: its backoff holds for every waiter too (a forced renewal
+        // overrides only the backoff it found, not a failure that answered it while it waited).
+        if (!overrideBackoff || current.failureCount > c.failureCount) this.refuseWhileBackingOff(current);
         const left = deadline - this.clock.now().getTime();
         if (left <= 0) {
           throw new ApiError('upstream_unavailable', 'Another replica is still renewing this credential', {
@@ -146,6 +151,7 @@ export class CredentialRenewalService implements OnApplicationShutdown {
     deadline: number,
     client: UsableOAuthClient | undefined,
     requestId: string | undefined,
+    overrideBackoff: boolean,
   ): Promise<CallerRenewal> {
     const lease: Lease = { owner: this.owner, version: c.version };
     if (suffices(c) || c.status === 'needs_reauth') {
@@ -155,7 +161,7 @@ export class CredentialRenewalService implements OnApplicationShutdown {
     }
     try {
       // Read under the lease: another caller's failure may have started a backoff since the first look.
-      this.refuseWhileBackingOff(c);
+      if (!overrideBackoff) this.refuseWhileBackingOff(c);
     } catch (err) {
       await this.repository.releaseLease(c, lease, undefined, true);
       throw err;

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
+import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -23,6 +24,8 @@ export type Persist = () => Promise<StepOutcome>;
 interface Outcome {
   result: StepOutcome;
   error?: string;
+  /** What Particle (or the egress guard) threw, for a caller that answers with it (`checkNow`). */
+  cause?: Error;
   /** Its audit row was written with the credential already. */
   audited?: boolean;
 }
@@ -83,6 +86,27 @@ export class CredentialRenewalStep {
       await this.finish(c, outcome);
       return outcome.result;
     };
+  }
+
+  /**
+   * A check ops asked for (POST .../renewals of a password or token credential): the sweep's check, under
+   * a lease taken as a caller takes one, stored the same way. What Particle answered badly is rethrown
+   * once stored, so the caller hears it; the admin action's own audit row records it (no `system` row).
+   */
+  async checkNow(c: CredentialEntity, requestId: string | undefined): Promise<void> {
+    const now = this.clock.now();
+    const until = new Date(now.getTime() + this.renewal.leaseMs);
+    const leased = await this.leases.acquireLease(c.id, this.renewal.owner, now, until);
+    if (!leased) {
+      throw new ApiError('upstream_unavailable', `Credential ${c.id} is being checked right now; try again`, {
+        retryAfterSeconds: 1,
+      });
+    }
+    const outcome = await (
+      await this.check(leased, { owner: this.renewal.owner, version: leased.version }, requestId)
+    )();
+    // Rethrown as caught: the problem filter maps ParticleErrors and ApiErrors itself.
+    if (outcome.cause) throw outcome.cause;
   }
 
   private async finish(c: CredentialEntity, outcome: Outcome): Promise<void> {
@@ -170,16 +194,17 @@ export class CredentialRenewalStep {
     lease: Lease,
     err: unknown,
     failure: FailureUpdate | undefined,
-  ): Promise<{ result: StepOutcome; error: string }> {
+  ): Promise<{ result: StepOutcome; error: string; cause: Error }> {
     const error = isParticleError(err) ? err.kind : err instanceof Error ? err.name : 'error';
+    const cause = err instanceof Error ? err : new Error(error);
     if (!failure) {
       // The budget or the breaker said not now: not the credential's fault, so it keeps its status.
       const retryAfter = (err as { retryAfterSeconds?: number }).retryAfterSeconds;
       const at = this.clock.now().getTime() + (retryAfter ? retryAfter * 1000 : LOCAL_REFUSAL_RETRY_MS);
       await this.leases.releaseLease(c, lease, new Date(at));
-      return { result: 'skipped', error };
+      return { result: 'skipped', error, cause };
     }
     await this.leases.saveFailureIfLeased(c, lease, failure);
-    return { result: 'failed', error };
+    return { result: 'failed', error, cause };
   }
 }

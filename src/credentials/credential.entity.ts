@@ -72,6 +72,10 @@ export class CredentialEntity {
   @Column({ type: 'text', default: 'active' })
   status: CredentialStatus;
 
+  /** When `status` last changed: set by a trigger (the OpsConsole migration), never by the app. */
+  @Column({ name: 'status_since', type: 'timestamptz', default: () => 'now()', insert: false, update: false })
+  statusSince: Date;
+
   @Column({ name: 'failure_count', type: 'integer', default: 0 })
   failureCount: number;
 

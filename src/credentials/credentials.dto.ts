@@ -13,6 +13,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { AcceptsDigits } from '../common/lenient-input.js';
+import type { FieldErrors } from '../common/validation.js';
 import { TENANT_ID_PATTERN } from '../tenants/tenant-id.js';
 
 const KINDS = ['client_credentials', 'password', 'token'] as const;
@@ -105,6 +106,54 @@ export class CredentialView {
 
 export class CredentialList {
   @ApiProperty({ type: [CredentialView] }) items: CredentialView[];
+}
+
+const ALL_KINDS = ['client_credentials', 'authorization_code', 'password', 'token'] as const;
+const STATUSES = ['active', 'expiring', 'needs_reauth', 'failing', 'revoked'] as const;
+
+/** GET /v1/credentials: every filter optional; `after` is the `next_after` of the previous page. */
+export class CredentialsQuery {
+  @ApiPropertyOptional({ enum: STATUSES })
+  @IsOptional()
+  @IsIn(STATUSES)
+  status?: (typeof STATUSES)[number];
+
+  @ApiPropertyOptional({ enum: ALL_KINDS })
+  @IsOptional()
+  @IsIn(ALL_KINDS)
+  kind?: (typeof ALL_KINDS)[number];
+
+  @ApiPropertyOptional({ example: 'acme' })
+  @IsOptional()
+  @Matches(TENANT_ID_PATTERN, { message: 'tenant_id must match ^[a-z0-9][a-z0-9-]{1,62}$' })
+  tenant_id?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  // Digits only, as lenient-input reads numbers elsewhere: "2.0", "1e2" and " 2" are refused, not guessed.
+  @AcceptsDigits()
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Cursor: `next_after` of the previous page' })
+  @IsOptional()
+  @IsUUID(undefined, { message: 'after must be the next_after of a previous page' })
+  after?: string;
+}
+
+export class CredentialPage {
+  @ApiProperty({ type: [CredentialView] }) items: CredentialView[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `after` for the next page' })
+  next_after: string | null;
+}
+
+/** POST .../renewals takes no fields: no body, or an empty JSON object (see common/validation.ts). */
+export class RenewalBody {
+  static checkPlain(value: Record<string, unknown>): FieldErrors[] {
+    return Object.keys(value).map((field) => ({ field, messages: [`property ${field} should not exist`] }));
+  }
 }
 
 export class MfaRequiredView {

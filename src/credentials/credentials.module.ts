@@ -9,6 +9,9 @@ import { CredentialMetrics } from './credential.metrics.js';
 import { CredentialRenewalService } from './credential-renewal.service.js';
 import { CredentialRenewalStep } from './credential-renewal.step.js';
 import { CredentialRenewer } from './credential-renewer.service.js';
+import { AllCredentialsController } from './all-credentials.controller.js';
+import { CredentialForcedRenewal } from './credential-forced-renewal.service.js';
+import { CredentialRenewalsController } from './credential-renewals.controller.js';
 import { CredentialsController } from './credentials.controller.js';
 import { CredentialCountsRepository } from './credential-counts.repository.js';
 import { CredentialsRepository } from './credentials.repository.js';
@@ -22,11 +25,12 @@ import { CustomerCredentials } from './customer-credentials.service.js';
  */
 @Module({
   imports: [TenantsModule, ParticleModule, CryptoModule, AuditModule, MetricsModule],
-  controllers: [CredentialsController],
+  controllers: [CredentialsController, AllCredentialsController, CredentialRenewalsController],
   providers: [
     CredentialsRepository,
     CredentialCountsRepository,
     CredentialsService,
+    CredentialForcedRenewal,
     CredentialRenewer,
     CredentialRenewalService,
     CredentialRenewalStep,

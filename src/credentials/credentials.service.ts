@@ -14,9 +14,10 @@ import { nextAttemptAfterIssue, REFRESH_TOKEN_LIFETIME_MS } from './renewal-poli
 import { CredentialEntity, CredentialKind } from './credential.entity.js';
 import { credentialLocation } from './credential-seal.js';
 import { TenantsService } from '../tenants/tenants.service.js';
-import { CredentialCountsRepository } from './credential-counts.repository.js';
+import { AtRiskRow, CredentialCountsRepository } from './credential-counts.repository.js';
 import { CredentialsRepository } from './credentials.repository.js';
-import { CredentialView } from './credentials.dto.js';
+import { CredentialPage, CredentialView, CredentialsQuery } from './credentials.dto.js';
+import { riskOf, RiskAction, RiskReason } from './credential-risk.js';
 import { requestFields } from '../logging/app-logger.js';
 
 export interface IssuedCredential {
@@ -45,6 +46,8 @@ export function toCredentialView(c: CredentialEntity): CredentialView {
     last_error: c.lastError,
   };
 }
+
+const DEFAULT_PAGE = 100;
 
 /** Stored credentials: creating them from issued tokens, listing, and revoking. */
 @Injectable()
@@ -161,6 +164,20 @@ export class CredentialsService {
   /** See `CredentialsRepository.callUpForClient`: part of an OAuth client rotation's transaction. */
   callUpForClient(em: EntityManager, oauthClientId: string, now: Date): Promise<void> {
     return this.credentials.callUpForClient(em, oauthClientId, now);
+  }
+
+  /** Credentials of every tenant, filtered, in pages of `limit` (keyset on the id). */
+  async page(q: CredentialsQuery): Promise<CredentialPage> {
+    const limit = q.limit ?? DEFAULT_PAGE;
+    const filter = { status: q.status, kind: q.kind, tenantId: q.tenant_id };
+    const rows = await this.counts.pageAcrossTenants(filter, limit, q.after);
+    const last = rows.at(-1);
+    return { items: rows.map(toCredentialView), next_after: rows.length === limit && last ? last.id : null };
+  }
+
+  /** Every credential that is needs_reauth, failing or expiring, most urgent first, with why and the fix. */
+  async atRisk(): Promise<(AtRiskRow & { reason: RiskReason; action: RiskAction })[]> {
+    return (await this.counts.listAtRisk()).map((row) => ({ ...row, ...riskOf(row) }));
   }
 
   countByStatus(): Promise<{ status: string; n: number }[]> {

@@ -27,5 +27,7 @@ import { WebhooksService } from './webhooks.service.js';
     WebhookDeliveryWorker,
     WebhooksService,
   ],
+  // For the ops overview's webhook backlog.
+  exports: [WebhooksService],
 })
 export class NotificationsModule {}

@@ -170,6 +170,21 @@ export class WebhookDeliveriesRepository {
     );
   }
 
+  /**
+   * Endpoints whose newest attempted delivery did not succeed (failed for good, or waiting for a retry):
+   * one endpoint that is down is one, however many events queue for it. Walks each endpoint's deliveries
+   * newest first on its (endpoint_id, id) index and stops at the first attempted one.
+   */
+  async countFailingEndpoints(): Promise<number> {
+    const [row] = await this.dataSource.query<{ n: string }[]>(
+      `SELECT count(*) AS n FROM webhook_endpoints e
+         CROSS JOIN LATERAL (SELECT d.state FROM webhook_deliveries d
+                              WHERE d.endpoint_id = e.id AND d.attempt > 0 ORDER BY d.id DESC LIMIT 1) last
+        WHERE last.state <> 'delivered'`,
+    );
+    return Number(row?.n ?? 0);
+  }
+
   /** For the metrics: pending deliveries and the age of the oldest, in seconds. */
   async backlog(now: Date): Promise<{ pending: number; oldestSeconds: number }> {
     const [row] = await this.dataSource.query<{ pending: string; oldest: Date | null }[]>(

@@ -144,6 +144,15 @@ export class WebhooksService {
     };
   }
 
+  /** The overview's webhook backlog: deliveries waiting (first attempts and retries), endpoints failing. */
+  async backlog(): Promise<{ pending: number; failing_endpoints: number }> {
+    const [{ pending }, failing] = await Promise.all([
+      this.deliveries.backlog(this.clock.now()),
+      this.deliveries.countFailingEndpoints(),
+    ]);
+    return { pending, failing_endpoints: failing };
+  }
+
   private async found(id: string): Promise<WebhookEndpoint> {
     const e = await this.endpoints.findById(id);
     if (!e) throw ApiError.notFound('That webhook');

@@ -313,7 +313,7 @@ export class ParticleProxy {
     const { bytes } = exchange;
     this.audit
       .record({
-        actor: exchange.principal.keyId,
+        actor: exchange.principal.actor,
         action: 'proxy.request',
         tenantId: exchange.tenantId,
         target: exchange.token?.credentialId ?? null,

@@ -2,25 +2,22 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { isUUID } from 'class-validator';
 import { ApiKeyRateLimitGuard } from '../auth/api-key-rate-limit.guard.js';
-import { ApiKeysService } from '../auth/api-keys.service.js';
 import { canActFor, Principal } from '../auth/principal.js';
+import { RequestAuthenticator } from '../auth/request-authenticator.js';
 import { ApiError } from '../common/api-error.js';
 import { TENANT_ID_PATTERN } from '../tenants/tenant-id.js';
-
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/;
 
 /** Who may use the proxy for which tenant: what ApiKeyGuard and the rate limit decide for Nest's routes. */
 @Injectable()
 export class ProxyCaller {
   constructor(
-    private readonly apiKeys: ApiKeysService,
+    private readonly authenticator: RequestAuthenticator,
     private readonly rateLimit: ApiKeyRateLimitGuard,
   ) {}
 
   /** The caller's principal for `tenantId` (also set on the request for the logs), or the refusal. */
   async admit(request: FastifyRequest, tenantId: string): Promise<Principal> {
-    const match = BEARER.exec(request.headers.authorization ?? '');
-    const principal = match?.[1] ? await this.apiKeys.authenticate(match[1]) : undefined;
+    const principal = await this.authenticator.principalOf(request);
     if (!principal) {
       throw new ApiError('unauthorized', 'A valid API key is required: Authorization: Bearer <key>');
     }

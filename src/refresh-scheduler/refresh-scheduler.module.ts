@@ -8,6 +8,7 @@ import { TenantsModule } from '../tenants/tenants.module.js';
 import { CronScheduler } from './cron.scheduler.js';
 import { RefreshRunsController } from './refresh-runs.controller.js';
 import { RefreshSchedulerService } from './refresh-scheduler.service.js';
+import { RefreshSweepsRepository } from './refresh-sweeps.repository.js';
 import { RefreshMetrics } from './refresh.metrics.js';
 
 @Module({
@@ -20,7 +21,7 @@ import { RefreshMetrics } from './refresh.metrics.js';
     MetricsModule,
   ],
   controllers: [RefreshRunsController],
-  providers: [RefreshSchedulerService, RefreshMetrics, CronScheduler],
+  providers: [RefreshSchedulerService, RefreshSweepsRepository, RefreshMetrics, CronScheduler],
   exports: [RefreshSchedulerService],
 })
 export class RefreshSchedulerModule {}

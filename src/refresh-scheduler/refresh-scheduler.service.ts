@@ -11,6 +11,7 @@ import { CredentialRenewalService } from '../credentials/credential-renewal.serv
 import { CredentialRenewalStep } from '../credentials/credential-renewal.step.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import { CronScheduler, ScheduledJob } from './cron.scheduler.js';
+import { LastSweep, RefreshSweepsRepository } from './refresh-sweeps.repository.js';
 import { RefreshMetrics } from './refresh.metrics.js';
 import { requestFields } from '../logging/app-logger.js';
 
@@ -48,6 +49,7 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
     private readonly rotations: OAuthClientRotationService,
     private readonly audit: AuditService,
     private readonly metrics: RefreshMetrics,
+    private readonly sweeps: RefreshSweepsRepository,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -87,6 +89,7 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
     } finally {
       end();
       await this.publishGauges(requestId);
+      await this.recordFinished(result, requestId);
     }
     if (result.claimed > 0) {
       await this.audit.record({
@@ -97,6 +100,26 @@ export class RefreshSchedulerService implements OnModuleInit, OnApplicationShutd
       });
     }
     return result;
+  }
+
+  /** The latest finished sweep of any replica (GET /v1/admin/overview); undefined before the first. */
+  lastSweep(): Promise<LastSweep | undefined> {
+    return this.sweeps.findLast();
+  }
+
+  /**
+   * Every sweep, empty ones too, so ops see a stopped scheduler as an old `at`. Best effort: the sweep's
+   * own outcome (or error) is what its caller must hear.
+   */
+  private async recordFinished(result: SweepResult, requestId: string | undefined): Promise<void> {
+    try {
+      await this.sweeps.recordFinished(result, this.clock.now(), this.renewal.owner);
+    } catch (err) {
+      this.logger.warn(
+        { ...requestFields(requestId), err: err instanceof Error ? err.message : String(err) },
+        'could not record the sweep for the overview',
+      );
+    }
   }
 
   /** Rotation clean-up rides on the sweep; its failures are retried next time and never stop renewals. */

@@ -44,6 +44,10 @@ export class TenantsRepository {
     return this.repo.existsBy({ id });
   }
 
+  count(): Promise<number> {
+    return this.repo.count();
+  }
+
   listAfter(after: string | undefined, limit: number): Promise<TenantEntity[]> {
     return this.repo.find({
       where: after === undefined ? {} : { id: MoreThan(after) },

@@ -36,6 +36,10 @@ export class TenantsService {
     return { items: rows.map(toView), next_after: rows.length === limit && last ? last.id : null };
   }
 
+  count(): Promise<number> {
+    return this.tenants.count();
+  }
+
   async requireExists(id: string): Promise<void> {
     if (!(await this.tenants.exists(id))) throw ApiError.notFound(`Tenant ${id}`);
   }

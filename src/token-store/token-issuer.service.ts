@@ -62,7 +62,7 @@ export class TokenIssuerService {
       const details: Record<string, unknown> = { source, min_ttl_seconds: minTtl };
       if (body.customer) details.customer = body.customer;
       await this.audit.record({
-        actor: principal.keyId,
+        actor: principal.actor,
         action: 'token.issue',
         tenantId,
         requestId,
@@ -77,7 +77,7 @@ export class TokenIssuerService {
       this.metrics.issued.inc({ outcome: apiError?.code ?? 'internal_error', source: 'none' });
       await this.audit
         .record({
-          actor: principal.keyId,
+          actor: principal.actor,
           action: 'token.issue',
           tenantId,
           requestId,

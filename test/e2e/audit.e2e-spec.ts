@@ -124,12 +124,18 @@ describe('OpenAPI document', () => {
       '/v1/api-keys',
       '/v1/api-keys/{id}',
       '/v1/audit-events',
+      '/v1/admin/overview',
+      '/v1/credentials',
+      '/v1/tenants/{id}/credentials/{credentialId}/renewals',
+      '/v1/console/session',
     ]) {
       expect(doc.paths[path], path).toBeDefined();
     }
     expect(Object.keys(doc.paths['/v1/tenants'] ?? {})).toEqual(expect.arrayContaining(['get', 'post']));
     expect(doc.components.schemas).toHaveProperty('CreateTenantBody');
     expect(doc.components.schemas).toHaveProperty('OAuthClientView');
+    expect(doc.components.schemas).toHaveProperty('OverviewView');
+    expect(doc.components.schemas).toHaveProperty('CredentialPage');
     expect(doc.paths['/health/live']).toBeUndefined();
   });
 });

@@ -9,6 +9,8 @@ interface OpenApi {
 /** Routes a service key may call, for the tenants on its key (design.md §6). */
 const SERVICE_ROUTES = new Set(['post /v1/tenants/{id}/tokens']);
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+/** The console's sign-in and sign-out take no key: they are how a browser gets (and drops) its session. */
+const PUBLIC_ROUTES = new Set(['post /v1/console/session', 'delete /v1/console/session']);
 
 describe('authorization on every documented route', () => {
   let t: TestApp;
@@ -25,11 +27,13 @@ describe('authorization on every documented route', () => {
     });
     serviceKey = key.body.key;
     const doc = (await (await fetch(`${t.url}/docs/openapi.json`)).json()) as OpenApi;
-    routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+    const all = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops)
         .filter((m) => METHODS.includes(m))
         .map((m): [string, string] => [m, path]),
     );
+    expect(all.filter(([m, p]) => PUBLIC_ROUTES.has(`${m} ${p}`))).toHaveLength(PUBLIC_ROUTES.size);
+    routes = all.filter(([m, p]) => !PUBLIC_ROUTES.has(`${m} ${p}`));
   });
   afterAll(async () => t.close());
 

@@ -1,5 +1,9 @@
 import { leakRecorder } from './leak-check/recorder.js';
-import { isWebhookSecretIssuance, webhookSecretKey } from './leak-check/records.js';
+import { isApiKeyIssuance, isWebhookSecretIssuance, webhookSecretKey } from './leak-check/records.js';
+
+/** An API key as the broker makes them (and the tests' bootstrap key): long enough to search for safely. */
+const API_KEY = /^ptb_[A-Za-z0-9_-]{20,}$/;
+const SESSION_COOKIE = /(?:^|;\s*)ptb_session=([^;]+)/;
 
 export interface HttpResult<T = Record<string, unknown>> {
   status: number;
@@ -42,10 +46,23 @@ export function client(baseUrl: string, seen: string[] = []) {
     } catch {
       parsed = undefined;
     }
-    // The broker makes webhook secrets: the whole-run check learns them here, where they are handed out.
+    // The broker makes webhook secrets, API keys and console sessions: the whole-run check learns them
+    // here, where they are handed out (or, for a key signing in to the console, handed in).
     const secret = (parsed as { secret?: unknown } | undefined)?.secret;
     if (isWebhookSecretIssuance({ method, path, status: res.status }) && typeof secret === 'string') {
       leakRecorder.secret('webhook_secret', webhookSecretKey(secret));
+    }
+    const key = (parsed as { key?: unknown } | undefined)?.key;
+    if (isApiKeyIssuance({ method, path, status: res.status }) && typeof key === 'string') {
+      leakRecorder.secret('api_key', key);
+    }
+    const signingIn = (options.body as { api_key?: unknown } | undefined)?.api_key;
+    if (path.startsWith('/v1/console/session') && typeof signingIn === 'string' && API_KEY.test(signingIn)) {
+      leakRecorder.secret('api_key', signingIn);
+    }
+    for (const cookie of res.headers.getSetCookie()) {
+      const session = SESSION_COOKIE.exec(cookie)?.[1];
+      if (session) leakRecorder.secret('console_session', session);
     }
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   };

@@ -10,6 +10,7 @@ import { EgressTenants1795480000000 } from './1795480000000-EgressTenants.js';
 import { Webhooks1795490000000 } from './1795490000000-Webhooks.js';
 import { ParticleApiBudget1795510000000 } from './1795510000000-ParticleApiBudget.js';
 import { ParticleStreamSlots1795520000000 } from './1795520000000-ParticleStreamSlots.js';
+import { OpsConsole1795540000000 } from './1795540000000-OpsConsole.js';
 
 /** Applied in this order; a new migration is appended here (no directory globbing, so dist and tests agree). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Webhooks1795490000000,
   ParticleApiBudget1795510000000,
   ParticleStreamSlots1795520000000,
+  OpsConsole1795540000000,
 ];

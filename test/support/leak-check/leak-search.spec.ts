@@ -89,6 +89,29 @@ describe(searchRun.name, () => {
     expect([...report.groups.values()][0]).toMatchObject({ kind: 'otp', first: `${PREFIX}.logs.txt:1` });
   });
 
+  it('allows an API key in the answers that create or rotate it only, and finds a console session anywhere', async () => {
+    const key = 'ptb_' + 'k'.repeat(43);
+    const session = 'ptbs_' + 's'.repeat(43);
+    await write(FILE_SUFFIX.secrets, [
+      JSON.stringify(['api_key', key]),
+      JSON.stringify(['console_session', session]),
+    ]);
+    const body = JSON.stringify({ id: 'k1', key });
+    await write(FILE_SUFFIX.responses, [
+      respond({ method: 'POST', path: '/v1/api-keys', status: 201, text: body }),
+      respond({ method: 'POST', path: '/v1/api-keys/k1/rotate', status: 201, text: body }),
+      respond({ method: 'GET', path: '/v1/api-keys', status: 200, text: body }),
+      respond({ method: 'POST', path: '/v1/console/session', status: 400, text: `{"detail":"${session}"}` }),
+    ]);
+    await write(FILE_SUFFIX.logs, [`{"msg":"signed in","key":"${key}"}`]);
+    const report = await searchRun(dir);
+    expect([...report.groups.values()].map((g) => `${g.kind} ${g.place}`)).toEqual([
+      'api_key the app logs of test/e2e/some.e2e-spec.ts',
+      'api_key a response to GET /v1/api-keys (200) in test/e2e/some.e2e-spec.ts',
+      'console_session a response to POST /v1/console/session (400) in test/e2e/some.e2e-spec.ts',
+    ]);
+  });
+
   it('does not take a long number or a fixed hostile value a bad-input property sent for a secret', async () => {
     await write(FILE_SUFFIX.secrets, [
       JSON.stringify(['access_token', ACCESS]),

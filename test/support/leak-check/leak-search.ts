@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import {
   decodeLabel,
   FILE_SUFFIX,
+  isApiKeyIssuance,
   isTokenIssuance,
   isWebhookSecretIssuance,
   type ResponseRecord,
@@ -170,15 +171,18 @@ export async function searchRun(dir: string): Promise<LeakReport> {
       const response = JSON.parse(line) as ResponseRecord;
       report.responses++;
       const place = `a response to ${response.method} ${response.path} (${response.status}) in ${testFileOf(file)}`;
-      // The token endpoint exists to hand out access tokens, and the webhook endpoints' creation and
-      // rotation their secrets; no other response may carry either.
+      // The token endpoint exists to hand out access tokens, the webhook endpoints' creation and rotation
+      // their secrets, and the API keys' their keys; no other response may carry any of them (a console
+      // session's token travels in Set-Cookie only, never in a body).
       const allowAccessTokens = isTokenIssuance(response);
       const allowWebhookSecrets = isWebhookSecretIssuance(response);
+      const allowApiKeys = isApiKeyIssuance(response);
       const found = hit(place, `${basename(file)}:${i + 1}`, response.text);
       for (const set of inText) {
         set.scan(response.text, (secret, at) => {
           if (allowAccessTokens && secret.kind === 'access_token') return;
           if (allowWebhookSecrets && secret.kind === 'webhook_secret') return;
+          if (allowApiKeys && secret.kind === 'api_key') return;
           found(secret, at);
         });
       }

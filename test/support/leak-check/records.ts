@@ -14,7 +14,9 @@ export type SecretKind =
   | 'otp'
   | 'mfa_token'
   | 'authorization_code'
-  | 'webhook_secret';
+  | 'webhook_secret'
+  | 'api_key'
+  | 'console_session';
 
 export const FILE_SUFFIX = {
   /** JSON lines: `[kind, value]`. */
@@ -64,6 +66,15 @@ export function isWebhookSecretIssuance(
     response.method === 'POST' &&
     response.status === 201 &&
     /^\/v1\/webhooks(\/[^/?]+\/rotate-secret)?(\?|$)/.test(response.path)
+  );
+}
+
+/** Creating and rotating an API key answer 201 with the new key, shown once (§6). */
+export function isApiKeyIssuance(response: Pick<ResponseRecord, 'method' | 'path' | 'status'>): boolean {
+  return (
+    response.method === 'POST' &&
+    response.status === 201 &&
+    /^\/v1\/api-keys(\/[^/?]+\/rotate)?(\?|$)/.test(response.path)
   );
 }
 
