@@ -90,7 +90,7 @@ export async function createApp(config: AppConfig, runtime: AppRuntime): Promise
   registerHttpHooks(app, config);
   app.get(ParticleProxy).register(app.getHttpAdapter().getInstance());
   if (config.console.enabled && !registerConsoleAssets(app.getHttpAdapter().getInstance())) {
-    app.get(AppLogger).warn('No console build in dist/console: /console is not served (run npm run build)');
+    app.get(AppLogger).warn('No console build in dist/web: /console is not served (run npm run build)');
   }
   registerDocs(app);
   await app.init();

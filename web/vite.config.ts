@@ -7,7 +7,8 @@ export default defineConfig({
   base: '/console/',
   plugins: [react()],
   build: {
-    outDir: '../dist/console',
+    // Not dist/console: that is where tsc puts src/console, and emptyOutDir would delete it.
+    outDir: '../dist/web',
     emptyOutDir: true,
     assetsDir: 'assets',
     // No inline script or style may run under the console's CSP: every asset is a file.

@@ -4,14 +4,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Where `npm run build` puts the console (Vite, web/): beside the compiled server in dist/, or, when the
- * server runs from its sources (the tests), in the dist/ next to them.
+ * Where `npm run build` puts the console (Vite, web/ -> dist/web): beside this file's compiled copy
+ * (dist/console/), or, when the server runs from its sources (the tests), in the dist/ next to them.
  */
 function consoleRoot(): string | undefined {
-  const candidates = [
-    new URL('../console/', import.meta.url),
-    new URL('../../dist/console/', import.meta.url),
-  ];
+  const candidates = [new URL('../web/', import.meta.url), new URL('../../dist/web/', import.meta.url)];
   return candidates.map((u) => fileURLToPath(u)).find((dir) => existsSync(`${dir}index.html`));
 }
 
