@@ -14,6 +14,7 @@ const STATE_TABLES = [
   'credentials',
   'mfa_challenges',
   'connect_sessions',
+  'console_sessions',
 ];
 const RUNS = Number(process.env.BAD_INPUT_RUNS ?? 60);
 
@@ -125,6 +126,9 @@ const ENDPOINTS: { path: string; fields: string[]; valid?: Record<string, unknow
     path: '/v1/oauth-clients/acme-prod/rotations',
     fields: ['client_id', 'client_secret', 'grace_seconds', 'mode'],
   },
+  // Public: the key header the loop sends is ignored; a body's api_key is what is checked.
+  { path: '/v1/console/session', fields: ['api_key'], valid: { api_key: `ptb_${'x'.repeat(43)}` } },
+  { path: '/v1/tenants/acme/credentials/00000000-0000-4000-8000-000000000000/renewals', fields: ['force'] },
 ];
 
 describe('bad input', () => {
@@ -201,6 +205,7 @@ describe('bad input', () => {
             ['GET', `/v1/oauth-clients/${id}`],
             ['DELETE', `/v1/api-keys/${id}`],
             ['POST', `/v1/tenants/${id}/tokens`],
+            ['POST', `/v1/tenants/${id}/credentials/${id}/renewals`],
           ] as const) {
             const res = await api(method, path, {
               key: TEST_ADMIN_KEY,
@@ -219,6 +224,7 @@ describe('bad input', () => {
       ['/v1/audit-events', ['tenant_id', 'action', 'limit', 'before']],
       ['/v1/tenants', ['limit', 'after']],
       ['/v1/oauth-clients', ['tenant_id']],
+      ['/v1/credentials', ['status', 'kind', 'tenant_id', 'limit', 'after']],
       ['/oauth/callback', ['state', 'code', 'error']],
     ];
     // One parameter per request, each with the same value: a second, malformed one would be refused
@@ -237,6 +243,19 @@ describe('bad input', () => {
           }
         }
       }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('treats odd console session cookies as no session, and opens none', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ maxLength: 600 }).filter((s) => /^[\x21-\x3a\x3c-\x7e]*$/.test(s)),
+        async (value) => {
+          const res = await api('GET', '/v1/tenants', { headers: { cookie: `ptb_session=${value}` } });
+          expect(res.status).toBe(401);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -339,4 +339,24 @@ describe('ops read models: overview, credentials across tenants, forced renewal'
       expect(res.status, path).toBe(403);
     }
   });
+
+  it('says a credential whose OAuth client Particle refused needs a rotation, and forces nothing through it', async () => {
+    const { credentialId: broken } = await tenantWithProductClient(api, fake, 'broken');
+    fake.removeClient('broken-prod'); // Particle now answers invalid_client
+    await dueNow(broken);
+    expect((await sweep()).body).toMatchObject({ claimed: 1 });
+    const risk = (await overview()).at_risk.find((r) => r.credential_id === broken);
+    expect(risk).toMatchObject({
+      tenant_id: 'broken',
+      status: 'failing',
+      reason: 'oauth_client_invalid',
+      action: 'rotate_oauth_client',
+      last_error: expect.stringMatching(/^invalid_client/) as string,
+    });
+    const calls = fake.tokenCalls();
+    const forced = await api('POST', `/v1/tenants/broken/credentials/${broken}/renewals`, admin);
+    expect(forced.status).toBe(409);
+    expect(forced.body).toMatchObject({ code: 'credential_unavailable', reason: 'oauth_client_invalid' });
+    expect(fake.tokenCalls()).toBe(calls);
+  });
 });
