@@ -49,8 +49,19 @@ describe('event-stream hub', () => {
     });
     key = created.body.key;
   });
+  // Each test starts with no upstream stream and every slot free: a stream lingers after its last
+  // subscriber, and its slot is released after that, which under load can outlast the next test's start.
   afterEach(async () => {
     await Promise.all(open.splice(0).map((c) => c.close()));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const egress = await client(t.url)<{ streams: { open: number } }>('GET', '/v1/admin/egress', {
+        key: TEST_ADMIN_KEY,
+      });
+      if (fake.openStreams() === 0 && egress.body.streams.open === 0) break;
+      if (Date.now() > deadline) throw new Error('streams of the last test were not closed and released');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   });
   afterAll(async () => {
     await t.close();
