@@ -202,10 +202,7 @@ export class ConnectSessionsService {
 
   private refuseState(requestId: string): BrowserAnswer {
     // Never the state itself: the log line only says that a callback was turned away.
-    this.logger.warn(
-      requestFields(requestId),
-      'connect callback refused: state missing, unknown, used or expired',
-    );
+    this.logger.warn(requestFields(requestId), 'connect callback refused: state unknown, used or expired');
     return pages.stateInvalid();
   }
 
@@ -217,10 +214,10 @@ export class ConnectSessionsService {
     const particleError = OAUTH_ERROR_CODE.test(error) ? error : 'unrecognised';
     if (particleError !== 'access_denied') {
       await this.settle(session, 'failed', null, requestId, { particle_error: particleError });
-      return pages.failed(false, this.returnUrl(session, { connect: 'failed' }));
+      return pages.failed(false, withConnectResult(session.returnTo, { connect: 'failed' }));
     }
     await this.settle(session, 'denied', null, requestId, {});
-    const back = this.returnUrl(session, { connect: 'denied' });
+    const back = withConnectResult(session.returnTo, { connect: 'denied' });
     return back ? redirectTo(back) : pages.denied();
   }
 
@@ -253,7 +250,7 @@ export class ConnectSessionsService {
     }
     await this.oauthClients.recordWorking(client);
     await this.settle(session, 'success', credentialId, requestId, {});
-    const back = this.returnUrl(session, { connect: 'success', credential_id: credentialId });
+    const back = withConnectResult(session.returnTo, { connect: 'success', credential_id: credentialId });
     return back ? redirectTo(back) : pages.connected(credentialId);
   }
 
@@ -271,7 +268,7 @@ export class ConnectSessionsService {
     });
     if (!isParticleError(err)) throw err;
     if (err.kind === 'invalid_client') await this.oauthClients.recordInvalid(client.id, err.description);
-    return pages.failed(isTransient(err), this.returnUrl(session, { connect: 'failed' }));
+    return pages.failed(isTransient(err), withConnectResult(session.returnTo, { connect: 'failed' }));
   }
 
   /** Records how the session ended and audits it before the person sees the result. */
@@ -297,9 +294,5 @@ export class ConnectSessionsService {
         ...details,
       },
     });
-  }
-
-  private returnUrl(session: ConnectSessionEntity, result: Record<string, string>): string | undefined {
-    return session.returnTo ? withConnectResult(session.returnTo, result) : undefined;
   }
 }

@@ -23,7 +23,17 @@ export function returnToProblem(value: string, allowedOrigins: ReadonlySet<strin
 }
 
 /** `return_to` with the flow's result appended to its query (its fragment, if any, stays last). */
-export function withConnectResult(returnTo: string, result: Record<string, string>): string {
+export function withConnectResult(returnTo: string, result: Record<string, string>): string;
+/** A session without `return_to` has nowhere to send the person back: undefined. */
+export function withConnectResult(
+  returnTo: string | null,
+  result: Record<string, string>,
+): string | undefined;
+export function withConnectResult(
+  returnTo: string | null,
+  result: Record<string, string>,
+): string | undefined {
+  if (returnTo === null) return undefined;
   const url = new URL(returnTo);
   for (const [key, value] of Object.entries(result)) url.searchParams.set(key, value);
   return url.toString();

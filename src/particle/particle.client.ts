@@ -7,10 +7,8 @@ import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import {
-  classifyFailedAnswer,
   HttpAnswer,
   isParticleError,
-  jsonObjectOf,
   nonEmptyString,
   unanswered,
   UnavailableError,
@@ -18,6 +16,7 @@ import {
 import { requestFields } from '../logging/app-logger.js';
 import { ParticleEndpoint, ParticleMetrics } from './particle.metrics.js';
 import { EgressLane, EgressPermits } from './egress-lane.js';
+import { expectSuccess, is2xx, successJson, tokenSetOf } from './particle-answers.js';
 import {
   bearerHeaders,
   ClientCredentials,
@@ -36,8 +35,6 @@ type Request = AxiosRequestConfig & { method: string; url: string };
 
 /** Axios's codes for its own timeout and for an aborted request (our AbortSignal timeout). */
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
-
-const is2xx = (status: number): boolean => status >= 200 && status < 300;
 
 /**
  * The only code that talks HTTP to Particle. Every answer becomes a typed result or a typed
@@ -88,7 +85,7 @@ export class ParticleClient {
         },
         (answer) => {
           answered2xx = is2xx(answer.status);
-          return this.tokenSetOf(answer, sentAt);
+          return tokenSetOf(answer, sentAt, this.clock.now());
         },
       );
     } finally {
@@ -108,7 +105,7 @@ export class ParticleClient {
       requestId,
       { method: 'GET', url: '/v1/access_tokens/current', headers: bearerHeaders(accessToken) },
       (answer) => {
-        const json = this.successJson(answer);
+        const json = successJson(answer, this.clock.now());
         const expiresAt = json.expires_at ?? null;
         const parsed = typeof expiresAt === 'string' ? new Date(expiresAt) : null;
         if (expiresAt !== null && (parsed === null || Number.isNaN(parsed.getTime()))) {
@@ -132,7 +129,7 @@ export class ParticleClient {
       'revoke',
       requestId,
       { method: 'DELETE', url: '/v1/access_tokens/current', headers: bearerHeaders(accessToken) },
-      (answer) => this.expectSuccess(answer, 401),
+      (answer) => expectSuccess(answer, 401, this.clock.now()),
     );
   }
 
@@ -154,7 +151,7 @@ export class ParticleClient {
         headers: { ...bearerHeaders(bearer), 'Content-Type': 'application/json' },
       },
       (answer) => {
-        const created = this.successJson(answer).client;
+        const created = successJson(answer, this.clock.now()).client;
         const client =
           typeof created === 'object' && created !== null ? (created as Record<string, unknown>) : {};
         const clientId = nonEmptyString(client.id);
@@ -191,43 +188,8 @@ export class ParticleClient {
         url: `${clientsPath(target.productId)}/${encodeURIComponent(target.clientId)}`,
         headers: bearerHeaders(bearer),
       },
-      (answer) => this.expectSuccess(answer, 404),
+      (answer) => expectSuccess(answer, 404, this.clock.now()),
     );
-  }
-
-  private tokenSetOf(answer: HttpAnswer, sentAt: Date): TokenSet {
-    const json = this.successJson(answer);
-    const accessToken = nonEmptyString(json.access_token);
-    const expiresIn = json.expires_in ?? 0;
-    const seconds = typeof expiresIn === 'string' && /^\d+$/.test(expiresIn) ? Number(expiresIn) : expiresIn;
-    if (!accessToken || typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-      throw new UnavailableError({
-        status: answer.status,
-        description: 'Particle sent an unreadable token answer',
-      });
-    }
-    return {
-      accessToken,
-      refreshToken: nonEmptyString(json.refresh_token) ?? null,
-      // §2.4: a missing or zero expires_in means the token never expires.
-      expiresAt: seconds === 0 ? null : new Date(sentAt.getTime() + seconds * 1000),
-      scope: nonEmptyString(json.scope) ?? null,
-    };
-  }
-
-  /** `alsoFine`: the status that already means what the call wanted (e.g. gone means deleted). */
-  private expectSuccess(answer: HttpAnswer, alsoFine: number): void {
-    if (!is2xx(answer.status) && answer.status !== alsoFine)
-      throw classifyFailedAnswer(answer, this.clock.now());
-  }
-
-  /** The JSON object of a 2xx answer; throws the typed error of any other answer. */
-  private successJson(answer: HttpAnswer): Record<string, unknown> {
-    if (!is2xx(answer.status)) throw classifyFailedAnswer(answer, this.clock.now());
-    const json = jsonObjectOf(answer.body);
-    if (!json)
-      throw new UnavailableError({ status: answer.status, description: 'Particle answered without JSON' });
-    return json;
   }
 
   /** Sends, interprets, then logs and counts the outcome: 'ok' or the error kind. */

@@ -2,9 +2,6 @@ import replyFrom, { type FastifyReplyFromHooks, type RawServerResponse } from '@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RawServerBase } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
-import type { Principal } from '../auth/principal.js';
-import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
 import { knownProblem } from '../common/known-problem.js';
 import { sendProblem } from '../common/problem.filter.js';
@@ -14,62 +11,20 @@ import { requestFields } from '../logging/app-logger.js';
 import { ApiBudget } from '../particle/api-budget.js';
 import type { CachedToken } from '../token-store/token-cache.js';
 import { TokenIssuerService } from '../token-store/token-issuer.service.js';
-import { ByteCounter, proxyBody, type ProxyBody } from './proxy-body.js';
+import { ByteCounter, proxyBody, relayCounted } from './proxy-body.js';
 import { ProxyCaller } from './proxy-caller.js';
 import { callerResponseHeaders, upstreamQuery, upstreamRequestHeaders } from './proxy-headers.js';
 import { classifyPath } from './proxy-paths.js';
+import { Exchange, particlePath } from './proxy-exchange.js';
+import { ProxyRecorder } from './proxy-recorder.js';
 import { ProxyMetrics } from './proxy.metrics.js';
 import { EventStreamHub } from './streams/event-stream-hub.js';
-import { Subscriber, UpstreamRefused } from './streams/upstream-stream.js';
+import { UpstreamRefused } from './streams/upstream-stream.js';
 
 const ROUTE = '/v1/tenants/:id/particle/*';
-const TENANTS_PREFIX = '/v1/tenants/';
-const PARTICLE_SEGMENT = '/particle';
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** A proxied request needs a token that outlives it, not the 300 s a caller of /tokens asks by default. */
 const PROXY_MIN_TTL_SECONDS = 60;
-
-/** One proxied request as it goes: what the answer, the audit row and the metrics need. */
-interface Exchange {
-  readonly principal: Principal;
-  readonly tenantId: string;
-  /** The Particle path (after `/particle`), raw as the caller sent it, without the query. */
-  readonly path: string;
-  readonly started: bigint;
-  body: ProxyBody;
-  token: CachedToken | undefined;
-  retried: boolean;
-  upstreamStatus: number | null;
-  /** Names of Particle's headers copied onto the reply: removed again if the broker answers instead. */
-  copied: string[];
-  /** The answer's length, or what counts it as it goes (a body without a length, a stream subscriber). */
-  bytes: number | ByteCounter | Subscriber | null;
-}
-
-/** `/v1/tenants/{id}/particle/v1/devices?x=1` -> `/v1/devices` (the route matched, so both parts exist). */
-function particlePath(rawUrl: string): string {
-  const at = rawUrl.indexOf(PARTICLE_SEGMENT, TENANTS_PREFIX.length) + PARTICLE_SEGMENT.length;
-  const query = rawUrl.indexOf('?', at);
-  return rawUrl.slice(at, query < 0 ? undefined : query);
-}
-
-/**
- * Particle's answer through the counter, an end on either side ending the other as `pipeline` would:
- * an error or early end of the answer fails the counter (the caller's response is cut, not completed),
- * and a caller gone before the end destroys the answer. Not `pipeline` itself: its AbortController, and
- * the DOMException its finish creates, cost about a twentieth of a small proxied request's CPU
- * (bench/README.md, proxy).
- */
-function relayCounted(source: Readable, counter: ByteCounter): void {
-  source.once('error', (err) => counter.destroy(err));
-  source.once('close', () => {
-    if (!source.readableEnded) counter.destroy(new Error("Particle's answer ended before its end"));
-  });
-  counter.once('close', () => {
-    if (!counter.writableFinished) source.destroy();
-  });
-  source.pipe(counter);
-}
 
 /**
  * `ANY /v1/tenants/{id}/particle/{path}` (design.md §11): forwards the device cloud to Particle with the
@@ -87,8 +42,8 @@ export class ParticleProxy {
     private readonly caller: ProxyCaller,
     private readonly issuer: TokenIssuerService,
     private readonly budget: ApiBudget,
-    private readonly audit: AuditService,
     private readonly metrics: ProxyMetrics,
+    private readonly recorder: ProxyRecorder,
     private readonly hub: EventStreamHub,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -118,7 +73,7 @@ export class ParticleProxy {
       });
       scope.setErrorHandler((err, request, reply) => this.refuse(request, reply, err));
       scope.addHook('onResponse', (request, reply, done) => {
-        this.finish(request, reply);
+        this.recorder.finished(request, reply, this.exchanges.get(request));
         done();
       });
       scope.route({
@@ -298,46 +253,5 @@ export class ParticleProxy {
   private forget(reply: FastifyReply, exchange: Exchange): void {
     for (const name of exchange.copied) reply.removeHeader(name);
     exchange.copied = [];
-  }
-
-  /** Metrics for every answer; an audit row for every request whose caller was identified. */
-  private finish(request: FastifyRequest, reply: FastifyReply): void {
-    const status = reply.statusCode;
-    const byBroker = request.problemCode !== undefined;
-    this.metrics.requests.inc({
-      status_class: `${Math.floor(status / 100)}xx`,
-      source: byBroker ? 'broker' : 'particle',
-    });
-    const exchange = this.exchanges.get(request);
-    if (!exchange) return;
-    const { bytes } = exchange;
-    this.audit
-      .record({
-        actor: exchange.principal.actor,
-        action: 'proxy.request',
-        tenantId: exchange.tenantId,
-        target: exchange.token?.credentialId ?? null,
-        requestId: request.id,
-        outcome: byBroker ? 'failure' : 'success',
-        details: {
-          method: request.method,
-          path: exchange.path,
-          status,
-          upstream_status: byBroker ? null : exchange.upstreamStatus,
-          duration_ms: Math.round(Number(process.hrtime.bigint() - exchange.started) / 1e6),
-          bytes:
-            bytes instanceof ByteCounter ? bytes.count : bytes instanceof Subscriber ? bytes.bytes : bytes,
-          retried: exchange.retried,
-          ...(byBroker ? { error: request.problemCode } : {}),
-        },
-      })
-      // The answer has gone: a row that cannot be written is logged, the request is not undone.
-      .catch((err: unknown) =>
-        this.logger.error({
-          ...requestFields(request.id),
-          msg: 'proxy.request audit row not written',
-          err: err instanceof Error ? { name: err.name } : {},
-        }),
-      );
   }
 }

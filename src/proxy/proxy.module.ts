@@ -7,6 +7,7 @@ import { TokenStoreModule } from '../token-store/token-store.module.js';
 import { ParticleProxy } from './particle-proxy.js';
 import { ProxyCaller } from './proxy-caller.js';
 import { ProxyMetrics } from './proxy.metrics.js';
+import { ProxyRecorder } from './proxy-recorder.js';
 import { EventStreamHub, STREAM_TIMINGS } from './streams/event-stream-hub.js';
 import { DEFAULT_TIMINGS, StreamTimings } from './streams/upstream-stream.js';
 
@@ -22,6 +23,7 @@ export class ProxyModule {
         ParticleProxy,
         ProxyCaller,
         ProxyMetrics,
+        ProxyRecorder,
         EventStreamHub,
         { provide: STREAM_TIMINGS, useValue: timings },
       ],

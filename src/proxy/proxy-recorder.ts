@@ -1,0 +1,62 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuditService } from '../audit/audit.service.js';
+import { requestFields } from '../logging/app-logger.js';
+import { ByteCounter } from './proxy-body.js';
+import type { Exchange } from './proxy-exchange.js';
+import { ProxyMetrics } from './proxy.metrics.js';
+import { Subscriber } from './streams/upstream-stream.js';
+
+/**
+ * What the proxy leaves behind for each request once its answer has gone: the metrics, and the
+ * `proxy.request` audit row (group-committed; it cannot hold back an answer that has already streamed).
+ */
+@Injectable()
+export class ProxyRecorder {
+  private readonly logger = new Logger(ProxyRecorder.name);
+
+  constructor(
+    private readonly audit: AuditService,
+    private readonly metrics: ProxyMetrics,
+  ) {}
+
+  /** Metrics for every answer; an audit row for every request whose caller was identified. */
+  finished(request: FastifyRequest, reply: FastifyReply, exchange: Exchange | undefined): void {
+    const status = reply.statusCode;
+    const byBroker = request.problemCode !== undefined;
+    this.metrics.requests.inc({
+      status_class: `${Math.floor(status / 100)}xx`,
+      source: byBroker ? 'broker' : 'particle',
+    });
+    if (!exchange) return;
+    const { bytes } = exchange;
+    this.audit
+      .record({
+        actor: exchange.principal.actor,
+        action: 'proxy.request',
+        tenantId: exchange.tenantId,
+        target: exchange.token?.credentialId ?? null,
+        requestId: request.id,
+        outcome: byBroker ? 'failure' : 'success',
+        details: {
+          method: request.method,
+          path: exchange.path,
+          status,
+          upstream_status: byBroker ? null : exchange.upstreamStatus,
+          duration_ms: Math.round(Number(process.hrtime.bigint() - exchange.started) / 1e6),
+          bytes:
+            bytes instanceof ByteCounter ? bytes.count : bytes instanceof Subscriber ? bytes.bytes : bytes,
+          retried: exchange.retried,
+          ...(byBroker ? { error: request.problemCode } : {}),
+        },
+      })
+      // The answer has gone: a row that cannot be written is logged, the request is not undone.
+      .catch((err: unknown) =>
+        this.logger.error({
+          ...requestFields(request.id),
+          msg: 'proxy.request audit row not written',
+          err: err instanceof Error ? { name: err.name } : {},
+        }),
+      );
+  }
+}
