@@ -1,4 +1,3 @@
-import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -82,8 +81,6 @@ export async function createApp(config: AppConfig, runtime: AppRuntime): Promise
     abortOnError: false,
   });
   app.useLogger(app.get(AppLogger));
-  // Parses Cookie for the console session (RequestAuthenticator) and sets it at sign-in; nothing signed.
-  await app.register(fastifyCookie);
   app.useGlobalPipes(createValidationPipe());
   if (config.migrateOnStart) await runMigrationsLocked(app.get(DataSource));
   await assertKeyringCoversStoredSecrets(app);

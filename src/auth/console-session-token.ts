@@ -1,10 +1,21 @@
+import { parseCookie } from 'cookie';
 import { hash, randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 
 /** The session cookie's name. `HttpOnly`, `SameSite=Strict`, `Path=/` (design.md §12). */
 export const CONSOLE_SESSION_COOKIE = 'ptb_session';
 /** The header an unsafe request authenticated by the cookie must carry (a form post cannot set it). */
 export const CONSOLE_REQUEST_HEADER = 'x-requested-with';
 export const CONSOLE_REQUEST_HEADER_VALUE = 'ptb-console';
+
+/**
+ * The session token a request's Cookie header carries, parsed only when asked: a request with a bearer key
+ * (the token path) never pays for it.
+ */
+export function sessionTokenOf(headers: IncomingHttpHeaders): string | undefined {
+  const { cookie } = headers;
+  return cookie ? parseCookie(cookie)[CONSOLE_SESSION_COOKIE] : undefined;
+}
 
 /** Recognisable in logs and secret scanners, as API keys are (`ptb_`). */
 const TOKEN_PREFIX = 'ptbs_';

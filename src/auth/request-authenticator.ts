@@ -7,7 +7,7 @@ import { ApiKeysService } from './api-keys.service.js';
 import {
   CONSOLE_REQUEST_HEADER,
   CONSOLE_REQUEST_HEADER_VALUE,
-  CONSOLE_SESSION_COOKIE,
+  sessionTokenOf,
 } from './console-session-token.js';
 import { ConsoleSessionsService } from './console-sessions.service.js';
 import type { Principal } from './principal.js';
@@ -43,7 +43,7 @@ export class RequestAuthenticator {
       const match = BEARER.exec(authorization ?? '');
       return match?.[1] ? this.apiKeys.authenticate(match[1]) : undefined;
     }
-    const token = request.cookies[CONSOLE_SESSION_COOKIE];
+    const token = sessionTokenOf(request.headers);
     if (!token) return undefined;
     if (
       !SAFE_METHODS.has(request.method) &&

@@ -13,6 +13,7 @@ import {
   CONSOLE_REQUEST_HEADER,
   CONSOLE_REQUEST_HEADER_VALUE,
   CONSOLE_SESSION_COOKIE,
+  sessionTokenOf,
 } from '../auth/console-session-token.js';
 import { ConsoleSessionsService } from '../auth/console-sessions.service.js';
 import { ApiError } from '../common/api-error.js';
@@ -69,7 +70,7 @@ export class ConsoleSessionController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    const token = request.cookies[CONSOLE_SESSION_COOKIE];
+    const token = sessionTokenOf(request.headers);
     // As for every unsafe request the cookie authenticates (RequestAuthenticator): no other site's form
     // may end an ops person's session either.
     if (token && request.headers[CONSOLE_REQUEST_HEADER] !== CONSOLE_REQUEST_HEADER_VALUE) {
