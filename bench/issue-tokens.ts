@@ -3,6 +3,8 @@
  * the same run. Each server runs in its own process; autocannon runs here. Usage: npm run bench:tokens
  * (uses TEST_DATABASE_URL, else DATABASE_URL, for a scratch database it drops afterwards).
  */
+import { loadavg } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ParticleFake } from '../test/support/particle-fake.js';
@@ -21,6 +23,22 @@ import {
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** The ceiling server's audit actor (bare-audit-server.ts), left out of the broker's row count. */
+const CEILING_ACTOR = 'key:bench-ceiling';
+
+interface Side {
+  name: string;
+  url: string;
+  pid: number | undefined;
+  headers?: Record<string, string>;
+}
+
+interface Round {
+  first: string;
+  load: string;
+  results: [name: string, result: LoadResult][];
+}
 const root = join(import.meta.dirname, '..', '..');
 /** The same-run ratio broker/bare the token path must reach (issue 17): the machines' Node 20, and Node 24. */
 const RATIO_TARGET = Number(process.versions.node.split('.')[0]) >= 24 ? 0.85 : 0.7;
@@ -38,8 +56,9 @@ async function main(): Promise<void> {
       : [],
   );
   const brokerPort = await freePort();
+  // BENCH_BROKER_MAIN runs another build of the broker (the code before a change, built elsewhere).
   const broker = await startProcess(
-    join(root, 'dist', 'main.js'),
+    process.env.BENCH_BROKER_MAIN ?? join(root, 'dist', 'main.js'),
     brokerEnv(
       { databaseUrl: dbUrl.toString(), particleUrl: fake.url, adminKey },
       {
@@ -51,8 +70,12 @@ async function main(): Promise<void> {
       },
     ),
     `http://127.0.0.1:${brokerPort}/health/ready`,
-    // BENCH_PROFILE=dir writes a CPU profile of the broker there (open it in Chrome DevTools).
-    process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+    // BENCH_PROFILE=dir writes a CPU profile of the broker there (open it in Chrome DevTools);
+    // BENCH_NODE_ARGS adds node or V8 flags to the broker's process (an experiment's, say).
+    [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ],
   );
   try {
     const base = `http://127.0.0.1:${brokerPort}`;
@@ -68,35 +91,43 @@ async function main(): Promise<void> {
     if (first.status !== 200) throw new Error(`token endpoint answered ${first.status}`);
     const body = JSON.stringify({ min_ttl_seconds: 300 });
     const headers = { authorization: `Bearer ${key.body.key ?? ''}` };
+    // BENCH_CEILING=1: a third side, the bare route plus the broker's audit group commit (bare-audit-server).
+    const ceiling = process.env.BENCH_CEILING === '1' ? await startCeiling(dbUrl.toString()) : undefined;
+    const sides: Side[] = [
+      { name: 'bare Nest+Fastify JSON route', url: `http://127.0.0.1:${barePort}`, pid: bare.pid },
+      { name: 'broker POST /v1/tenants/:id/tokens', url: base, pid: broker.pid, headers },
+      ...(ceiling
+        ? [{ name: 'ceiling: bare + audit group commit', url: ceiling.url, pid: ceiling.child.pid }]
+        : []),
+    ];
+    const run = (side: Side, seconds: number) =>
+      load({
+        url: `${side.url}/v1/tenants/bench/tokens`,
+        body,
+        ...(side.headers ? { headers: side.headers } : {}),
+        connections: CONNECTIONS,
+        seconds,
+        serverPid: side.pid,
+      });
     // A short warm-up for each, so JIT and pools are in the same state.
-    await load({
-      url: `http://127.0.0.1:${barePort}/v1/tenants/bench/tokens`,
-      body,
-      connections: CONNECTIONS,
-      seconds: 2,
-    });
-    await load({
-      url: `${base}/v1/tenants/bench/tokens`,
-      body,
-      headers,
-      connections: CONNECTIONS,
-      seconds: 2,
-    });
-    const bareResult = await load({
-      url: `http://127.0.0.1:${barePort}/v1/tenants/bench/tokens`,
-      body,
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      serverPid: bare.pid,
-    });
-    const brokerResult = await load({
-      url: `${base}/v1/tenants/bench/tokens`,
-      body,
-      headers,
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      serverPid: broker.pid,
-    });
+    for (const side of sides) await run(side, 2);
+    // Each round starts with the next side, so a slow minute of the machine (a VM's neighbours, a build
+    // next door) lands on every side in turn rather than on one; each round's ratio is its own pair's.
+    const rounds: Round[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const loadAvg = (loadavg()[0] ?? NaN).toFixed(2);
+      const results = new Map<Side, LoadResult>();
+      for (let j = 0; j < sides.length; j++) {
+        const side = sides[(i + j) % sides.length] as Side;
+        results.set(side, await run(side, SECONDS));
+      }
+      rounds.push({
+        first: sides[i % sides.length]?.name ?? '',
+        load: loadAvg,
+        results: sides.map((side) => [side.name, results.get(side) as LoadResult]),
+      });
+    }
+    ceiling?.child.kill('SIGTERM');
     const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
     const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     const inserts = metric('broker_audit_insert_statements_total');
@@ -104,10 +135,10 @@ async function main(): Promise<void> {
     const auditDb = new pg.Client({ connectionString: dbUrl.toString() });
     await auditDb.connect();
     const counted = await auditDb.query<{ n: string }>(
-      `SELECT count(*) AS n FROM audit_events WHERE action = 'token.issue'`,
+      `SELECT count(*) AS n FROM audit_events WHERE action = 'token.issue' AND actor <> '${CEILING_ACTOR}'`,
     );
     await auditDb.end();
-    report(bareResult, brokerResult, fake.tokenCalls(), counted.rows[0]?.n ?? '?');
+    report(rounds, fake.tokenCalls(), counted.rows[0]?.n ?? '?');
     console.log(
       `audit group commit over the whole broker process: ${events} events in ${inserts} INSERTs (${(events / inserts).toFixed(1)} rows per INSERT)`,
     );
@@ -120,36 +151,68 @@ async function main(): Promise<void> {
   }
 }
 
-function report(bare: LoadResult, broker: LoadResult, particleCalls: number, auditRows: string): void {
+function report(rounds: Round[], particleCalls: number, auditRows: string): void {
   const cpu = (r: LoadResult) =>
     r.cpuMicrosPerRequest === undefined ? '?' : r.cpuMicrosPerRequest.toFixed(0);
   const row = (name: string, r: LoadResult) =>
-    `${name.padEnd(34)} ${r.requestsPerSecond.toFixed(0).padStart(8)} ${String(r.p50).padStart(6)} ${String(r.p99).padStart(6)} ${String(r.non2xx).padStart(7)} ${String(r.errors).padStart(6)} ${cpu(r).padStart(8)}`;
+    `  ${name.padEnd(36)} ${r.requestsPerSecond.toFixed(0).padStart(8)} ${String(r.p50).padStart(6)} ${String(r.p99).padStart(6)} ${String(r.non2xx).padStart(7)} ${String(r.errors).padStart(6)} ${cpu(r).padStart(8)} ${(r.postgresCpuMicrosPerRequest ?? NaN).toFixed(0).padStart(6)}`;
   console.log(
-    `\nissue-tokens: ${CONNECTIONS} connections, ${SECONDS} s each, cache-hit path, audit on, node ${process.version}`,
+    `\nissue-tokens: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s each side, cache-hit path, audit on, node ${process.version}`,
   );
   console.log(
-    `${'server'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(6)} ${'p99 ms'.padStart(6)} ${'non-2xx'.padStart(7)} ${'errors'.padStart(6)} ${'CPU µs/req'.padStart(8)}`,
+    `${'round / server'.padEnd(38)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(6)} ${'p99 ms'.padStart(6)} ${'non-2xx'.padStart(7)} ${'errors'.padStart(6)} ${'CPU µs/req'.padStart(8)} ${'PG µs'.padStart(6)}`,
   );
-  console.log(row('bare Nest+Fastify JSON route', bare));
-  console.log(row('broker POST /v1/tenants/:id/tokens', broker));
-  console.log(
-    `ratio broker/bare: ${(broker.requestsPerSecond / bare.requestsPerSecond).toFixed(2)} (target >= ${RATIO_TARGET.toFixed(2)} on this runtime); broker p99 ${broker.p99} ms`,
-  );
-  if (bare.cpuMicrosPerRequest !== undefined && broker.cpuMicrosPerRequest !== undefined) {
+  // Ratios to the bare route (the first side) of every other side, per round.
+  const ratios = new Map<string, number[]>();
+  const cpuRatios = new Map<string, number[]>();
+  rounds.forEach((round, i) => {
+    console.log(`round ${i + 1} (${round.first} first, load ${round.load})`);
+    const [[, bare] = ['', undefined], ...others] = round.results;
+    for (const [name, r] of round.results) console.log(row(name, r));
+    if (!bare) return;
+    for (const [name, r] of others) {
+      const ratio = r.requestsPerSecond / bare.requestsPerSecond;
+      ratios.set(name, [...(ratios.get(name) ?? []), ratio]);
+      if (bare.cpuMicrosPerRequest !== undefined && r.cpuMicrosPerRequest !== undefined) {
+        cpuRatios.set(name, [
+          ...(cpuRatios.get(name) ?? []),
+          r.cpuMicrosPerRequest / bare.cpuMicrosPerRequest,
+        ]);
+      }
+      console.log(`  ratio ${name.split(/[ :]/)[0] ?? name}/bare: ${ratio.toFixed(2)}`);
+    }
+  });
+  for (const [name, values] of ratios) {
+    const label = name.split(/[ :]/)[0] ?? name;
+    const p99s = rounds.map((r) => r.results.find(([n]) => n === name)?.[1].p99 ?? NaN);
     console.log(
-      `CPU per request broker/bare: ${(broker.cpuMicrosPerRequest / bare.cpuMicrosPerRequest).toFixed(2)} (steadier than req/s on a shared machine)`,
+      `ratio ${label}/bare, median of ${values.length}: ${median(values).toFixed(2)}` +
+        (label === 'broker' ? ` (target >= ${RATIO_TARGET.toFixed(2)} on this runtime)` : '') +
+        `; ${label} p99 median ${median(p99s)} ms; CPU per request ${label}/bare, median ${median(cpuRatios.get(name) ?? []).toFixed(2)}`,
     );
   }
-  if (broker.postgresCpuMicrosPerRequest !== undefined) {
-    // The bare route has no database; on one machine this is CPU the broker's run lost to PostgreSQL.
-    console.log(
-      `local PostgreSQL CPU per broker request: ${broker.postgresCpuMicrosPerRequest.toFixed(0)} µs (bare run: ${(bare.postgresCpuMicrosPerRequest ?? 0).toFixed(0)} µs)`,
-    );
-  }
+  // The bare route has no database; on one machine PG µs is CPU the broker's run lost to PostgreSQL.
   console.log(
     `token calls at the fake during the run: ${particleCalls} (1 = only the first mint); audit rows for token.issue: ${auditRows}`,
   );
+}
+
+async function startCeiling(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = await startProcess(
+    join(import.meta.dirname, 'bare-audit-server.js'),
+    { PORT: String(port), DATABASE_URL: databaseUrl },
+    `http://127.0.0.1:${port}/`,
+  );
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? NaN)
+    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
 await main();
