@@ -203,6 +203,9 @@ async function startCeiling(databaseUrl: string): Promise<{ child: ChildProcess;
     join(import.meta.dirname, 'bare-audit-server.js'),
     { PORT: String(port), DATABASE_URL: databaseUrl },
     `http://127.0.0.1:${port}/`,
+    process.env.BENCH_PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE, 'ceiling')}`]
+      : [],
   );
   return { child, url: `http://127.0.0.1:${port}` };
 }
