@@ -128,6 +128,7 @@ async function main(): Promise<void> {
     await sql.connect();
     const cpuBefore = brokers.map((b) => cpuSeconds(b.child.pid) ?? 0);
     const pgBefore = postgresCpuSeconds();
+    const statsBefore = await databaseWork(sql);
     const receiverBefore = process.cpuUsage();
     await sql.query(
       `SELECT webhook_enqueue('webhook.test', NULL, 'k' || (i % 1000),
@@ -153,6 +154,9 @@ async function main(): Promise<void> {
     const cpu = brokers.reduce((s, b, i) => s + ((cpuSeconds(b.child.pid) ?? 0) - (cpuBefore[i] ?? 0)), 0);
     const pgAfter = postgresCpuSeconds();
     const receiverCpu = process.cpuUsage(receiverBefore);
+    // The statistics of the brokers' last transactions reach the views when their backends report them.
+    await new Promise((r) => setTimeout(r, 1500));
+    const work = subtractWork(await databaseWork(sql), statsBefore);
     await sql.end();
 
     const bareRate = EVENTS / bareSeconds;
@@ -177,6 +181,9 @@ async function main(): Promise<void> {
     console.log(
       `received ${received} requests, ${ids.size} distinct webhook-ids of ${EVENTS}: ${ids.size === EVENTS ? 'none lost' : 'EVENTS LOST'}; duplicates ${received - ids.size}; out of key order ${outOfOrder}`,
     );
+    console.log(
+      `scratch database, broker phase: ${(work.commits / EVENTS).toFixed(2)} transactions per delivery; webhook_deliveries: ${work.seqScans} sequential scans (${work.seqRows} rows read), ${work.indexScans} index scans`,
+    );
     console.log(`receiver connections: bare ${bareConnections}, brokers ${connections}`);
   } finally {
     for (const b of brokers) b.child.kill('SIGTERM');
@@ -185,6 +192,42 @@ async function main(): Promise<void> {
     receiver.close();
     await db.drop();
   }
+}
+
+interface DatabaseWork {
+  commits: number;
+  seqScans: number;
+  seqRows: number;
+  indexScans: number;
+}
+
+/**
+ * The scratch database's own counters: unlike the CPU of every `postgres` process, other people's work on
+ * the same server does not show here, so they say what the brokers asked of PostgreSQL however loaded.
+ */
+async function databaseWork(sql: pg.Client): Promise<DatabaseWork> {
+  const { rows } = await sql.query<Record<keyof DatabaseWork, string>>(
+    `SELECT d.xact_commit AS commits, t.seq_scan AS "seqScans", t.seq_tup_read AS "seqRows",
+            coalesce(t.idx_scan, 0) AS "indexScans"
+       FROM pg_stat_database d, pg_stat_user_tables t
+      WHERE d.datname = current_database() AND t.relname = 'webhook_deliveries'`,
+  );
+  const r = rows[0];
+  return {
+    commits: Number(r?.commits),
+    seqScans: Number(r?.seqScans),
+    seqRows: Number(r?.seqRows),
+    indexScans: Number(r?.indexScans),
+  };
+}
+
+function subtractWork(a: DatabaseWork, b: DatabaseWork): DatabaseWork {
+  return {
+    commits: a.commits - b.commits,
+    seqScans: a.seqScans - b.seqScans,
+    seqRows: a.seqRows - b.seqRows,
+    indexScans: a.indexScans - b.indexScans,
+  };
 }
 
 await main();
