@@ -160,6 +160,18 @@ export class WebhookDeliveriesRepository {
     return saved.map((r) => r.id);
   }
 
+  /**
+   * Fresh planner statistics for the outbox. Taken on a quiet outbox, they say almost nothing is pending,
+   * and the claim is then planned as if the backlog were a few rows: every pending row read and checked
+   * against its predecessors at each claim (3.1 M index probes for a backlog of 10,000, measured), where
+   * the plan made on true figures reads a batch's worth in id order. Autovacuum analyzes too late for a
+   * burst (a minute at the least). Statistics that overstate the backlog once it drains are harmless: the
+   * plans they give read little whatever the backlog is.
+   */
+  async refreshStatistics(): Promise<void> {
+    await this.dataSource.query('ANALYZE webhook_deliveries');
+  }
+
   /** At shutdown: what this replica still holds goes back at once, not when its leases run out. */
   async releaseAllOwnedBy(owner: string): Promise<void> {
     await this.dataSource.query(

@@ -26,6 +26,8 @@ const PER_ENDPOINT = 4;
 const AHEAD = CONCURRENCY;
 /** A lease outlives the attempt it covers by this much, so only a dead replica's leases run out. */
 const LEASE_MARGIN_MS = 5_000;
+/** While claims meet a backlog, the outbox's statistics are refreshed at most this often. */
+const STATISTICS_EVERY_MS = 60_000;
 
 /** A claimed delivery waiting for a slot, with its signing secrets and when its lease runs out. */
 interface Ready {
@@ -61,6 +63,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   private outcomes: SavedOutcome[] = [];
   private saving = false;
   private saved: Promise<void> = Promise.resolve();
+  private statisticsAt = Number.NEGATIVE_INFINITY;
   private readonly timeoutMs: number;
   private readonly pollMs: number;
   private readonly enabled: boolean;
@@ -122,6 +125,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
           skipEndpoints: this.busyEndpoints(),
         });
         if (claimed.length === 0) return;
+        // Several at once is a backlog (even one endpoint's, held to PER_ENDPOINT a claim), not a trickle.
+        if (claimed.length >= PER_ENDPOINT) this.refreshStatistics(now.getTime());
         const signing = this.signingSecrets(claimed);
         for (const d of claimed) {
           this.ready.push({ delivery: d, secrets: signing.get(d.endpointId) ?? [], leaseUntil });
@@ -134,6 +139,20 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** A backlog the statistics may not know of (see WebhookDeliveriesRepository.refreshStatistics). */
+  private refreshStatistics(now: number): void {
+    if (now - this.statisticsAt < STATISTICS_EVERY_MS) return;
+    this.statisticsAt = now;
+    void this.deliveries
+      .refreshStatistics()
+      .catch((err: unknown) =>
+        this.logger.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'ANALYZE of the outbox failed',
+        ),
+      );
   }
 
   private room(): number {
