@@ -166,10 +166,11 @@ export class WebhookDeliveriesRepository {
    * against its predecessors at each claim (3.1 M index probes for a backlog of 10,000, measured), where
    * the plan made on true figures reads a batch's worth in id order. Autovacuum analyzes too late for a
    * burst (a minute at the least). Statistics that overstate the backlog once it drains are harmless: the
-   * plans they give read little whatever the backlog is.
+   * plans they give read little whatever the backlog is. SKIP_LOCKED: while another replica's ANALYZE or a
+   * VACUUM holds the table, this one is skipped instead of holding a pooled connection until it ends.
    */
   async refreshStatistics(): Promise<void> {
-    await this.dataSource.query('ANALYZE webhook_deliveries');
+    await this.dataSource.query('ANALYZE (SKIP_LOCKED) webhook_deliveries');
   }
 
   /** At shutdown: what this replica still holds goes back at once, not when its leases run out. */
