@@ -112,6 +112,8 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: intIn(0, 1_000_000_000).default(30_000),
   WEBHOOK_TIMEOUT_MS: intIn(100, 60_000).default(5000),
   WEBHOOK_ALLOW_HTTP: z.enum(['loopback', 'on', 'off']).default('loopback'),
+  // The fallback when a notification of new events is missed (the LISTEN connection down or reconnecting).
+  WEBHOOK_POLL_MS: intIn(50, 3_600_000).default(500),
   // Off only where a process is not a replica (the CLI): it must not deliver on the service's behalf.
   BROKER_WEBHOOK_DELIVERY: z.enum(['on', 'off']).default('on'),
   // The ops console (design.md §12): off, no session can be opened and no cookie authenticates.
@@ -167,6 +169,8 @@ export interface AppConfig {
     readonly timeoutMs: number;
     /** Where plain http endpoints are allowed: loopback addresses only, anywhere, or nowhere. */
     readonly allowHttp: 'loopback' | 'on' | 'off';
+    /** How often a replica looks for due deliveries without being told of new ones. */
+    readonly pollMs: number;
     /** Whether this process delivers the outbox (every replica does; the CLI does not). */
     readonly deliver: boolean;
   };
@@ -246,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhooks: {
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       allowHttp: e.WEBHOOK_ALLOW_HTTP,
+      pollMs: e.WEBHOOK_POLL_MS,
       deliver: e.BROKER_WEBHOOK_DELIVERY === 'on',
     },
     console: {

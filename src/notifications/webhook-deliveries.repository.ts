@@ -60,6 +60,10 @@ export interface ClaimLimits {
  * replicas claim disjoint rows at once; the lease keeps them claimed after this statement, and lets
  * another replica take them over when a replica dies mid-delivery. The endpoint's signing secrets come
  * with each delivery (read, never written here), in the same round trip as the claim.
+ *
+ * The lease is written through `id = ANY(ARRAY(...))`, not a join with `picked`: on statistics taken
+ * before a backlog came (a new table, a quiet outbox), the join was a hash join over a scan of the
+ * whole table, at every claim (measured); the array is always the primary key's index.
  */
 const CLAIM = `
 WITH candidates AS (
@@ -76,7 +80,7 @@ WITH candidates AS (
    WHERE n <= $5::int ORDER BY id LIMIT $4::int
 ), claimed AS (
   UPDATE webhook_deliveries d SET lease_owner = $1, lease_until = $3
-    FROM picked WHERE d.id = picked.id
+   WHERE d.id = ANY(ARRAY(SELECT id FROM picked))
   RETURNING d.id, d.event_id, d.endpoint_id, d.attempt
 )
 SELECT c.id::text AS id, c.event_id AS "eventId", c.endpoint_id AS "endpointId", c.attempt, w.url,
@@ -94,6 +98,9 @@ SELECT c.id::text AS id, c.event_id AS "eventId", c.endpoint_id AS "endpointId",
 /**
  * Outcomes of several attempts in one statement, given as one JSON array (one native JSON.stringify, and
  * one parameter however many there are). A row is written only while this replica's lease on it holds.
+ * The ids come again as an array ($3) for the planner: it cannot see into the JSON (it guesses 100 rows)
+ * and, with `lease_owner = $1` estimated at one row, chose a scan of the whole table per statement
+ * (1.8 ms on a 10,000 backlog, measured); `id = ANY($3)` makes it the primary key's index (0.1 ms).
  */
 const SAVE_OUTCOMES = `
 UPDATE webhook_deliveries d
@@ -103,7 +110,7 @@ UPDATE webhook_deliveries d
        lease_owner = NULL, lease_until = NULL
   FROM jsonb_to_recordset($2::jsonb) AS o(id bigint, state text, attempt int, status_code int, error text,
                                           at_ms bigint, next_ms bigint)
- WHERE d.id = o.id AND d.lease_owner = $1
+ WHERE d.id = ANY($3::bigint[]) AND d.id = o.id AND d.lease_owner = $1
 RETURNING d.id::text AS id`;
 
 /** The only writer of `webhook_deliveries` past their creation (by `webhook_enqueue`). */
@@ -145,8 +152,25 @@ export class WebhookDeliveriesRepository {
       })),
     );
     // Not prepared either, for the same reason as the claim (a generic plan made on an empty table).
-    const saved = await this.dataSource.query<{ id: string }[]>(SAVE_OUTCOMES, [owner, rows]);
+    const saved = await this.dataSource.query<{ id: string }[]>(SAVE_OUTCOMES, [
+      owner,
+      rows,
+      outcomes.map((o) => o.id),
+    ]);
     return saved.map((r) => r.id);
+  }
+
+  /**
+   * Fresh planner statistics for the outbox. Taken on a quiet outbox, they say almost nothing is pending,
+   * and the claim is then planned as if the backlog were a few rows: every pending row read and checked
+   * against its predecessors at each claim (3.1 M index probes for a backlog of 10,000, measured), where
+   * the plan made on true figures reads a batch's worth in id order. Autovacuum analyzes too late for a
+   * burst (a minute at the least). Statistics that overstate the backlog once it drains are harmless: the
+   * plans they give read little whatever the backlog is. SKIP_LOCKED: while another replica's ANALYZE or a
+   * VACUUM holds the table, this one is skipped instead of holding a pooled connection until it ends.
+   */
+  async refreshStatistics(): Promise<void> {
+    await this.dataSource.query('ANALYZE (SKIP_LOCKED) webhook_deliveries');
   }
 
   /** At shutdown: what this replica still holds goes back at once, not when its leases run out. */

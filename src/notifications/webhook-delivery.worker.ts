@@ -14,6 +14,7 @@ import {
 import { WebhookMetrics } from './webhook.metrics.js';
 import { WebhookSender } from './webhook-sender.js';
 import { signatureHeader, webhookSecretLocation } from './webhook-signature.js';
+import { WebhookWakeups } from './webhook-wakeups.js';
 
 /** Deliveries in flight per replica, and of those at most this many to one endpoint. */
 const CONCURRENCY = 16;
@@ -23,10 +24,10 @@ const PER_ENDPOINT = 4;
  * waiting for a claim's round trip. A claim is sent once room for half a batch is free.
  */
 const AHEAD = CONCURRENCY;
-/** How often an idle replica looks for due deliveries: events reach endpoints within about this. */
-const POLL_MS = 500;
 /** A lease outlives the attempt it covers by this much, so only a dead replica's leases run out. */
 const LEASE_MARGIN_MS = 5_000;
+/** While claims meet a backlog, the outbox's statistics are refreshed at most this often. */
+const STATISTICS_EVERY_MS = 60_000;
 
 /** A claimed delivery waiting for a slot, with its signing secrets and when its lease runs out. */
 interface Ready {
@@ -62,7 +63,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   private outcomes: SavedOutcome[] = [];
   private saving = false;
   private saved: Promise<void> = Promise.resolve();
+  private statisticsAt = Number.NEGATIVE_INFINITY;
   private readonly timeoutMs: number;
+  private readonly pollMs: number;
   private readonly enabled: boolean;
 
   constructor(
@@ -71,21 +74,27 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     private readonly secrets: SecretBox,
     private readonly clock: Clock,
     private readonly metrics: WebhookMetrics,
+    private readonly wakeups: WebhookWakeups,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.timeoutMs = config.webhooks.timeoutMs;
+    this.pollMs = config.webhooks.pollMs;
     this.enabled = config.webhooks.deliver;
   }
 
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
-    this.timer = setInterval(() => void this.pump(), POLL_MS);
+    // Queued events wake the worker at once; the poll finds what is due later (retries, expired leases)
+    // and whatever was queued while the LISTEN connection was down.
+    this.wakeups.start(() => void this.pump());
+    this.timer = setInterval(() => void this.pump(), this.pollMs);
     this.timer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    await this.wakeups.stop();
     // Attempts in flight end within the timeout; then nothing of this replica's is left claimed.
     await Promise.allSettled([...this.inFlight.values()]);
     // Their outcomes before the release: a delivered row released unrecorded would be delivered again.
@@ -116,6 +125,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
           skipEndpoints: this.busyEndpoints(),
         });
         if (claimed.length === 0) return;
+        // Several at once is a backlog (even one endpoint's, held to PER_ENDPOINT a claim), not a trickle.
+        if (claimed.length >= PER_ENDPOINT) this.refreshStatistics(now.getTime());
         const signing = this.signingSecrets(claimed);
         for (const d of claimed) {
           this.ready.push({ delivery: d, secrets: signing.get(d.endpointId) ?? [], leaseUntil });
@@ -128,6 +139,20 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** A backlog the statistics may not know of (see WebhookDeliveriesRepository.refreshStatistics). */
+  private refreshStatistics(now: number): void {
+    if (now - this.statisticsAt < STATISTICS_EVERY_MS) return;
+    this.statisticsAt = now;
+    void this.deliveries
+      .refreshStatistics()
+      .catch((err: unknown) =>
+        this.logger.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'ANALYZE of the outbox failed',
+        ),
+      );
   }
 
   private room(): number {
