@@ -11,7 +11,7 @@ import { requestFields } from '../logging/app-logger.js';
 import { ApiBudget } from '../particle/api-budget.js';
 import type { CachedToken } from '../token-store/token-cache.js';
 import { TokenIssuerService } from '../token-store/token-issuer.service.js';
-import { ByteCounter, proxyBody, relayCounted } from './proxy-body.js';
+import { countWhenPiped, proxyBody } from './proxy-body.js';
 import { ProxyCaller } from './proxy-caller.js';
 import { callerResponseHeaders, upstreamQuery, upstreamRequestHeaders } from './proxy-headers.js';
 import { classifyPath } from './proxy-paths.js';
@@ -185,15 +185,8 @@ export class ParticleProxy {
     }
     // Typed as a server response by the library; it is the upstream answer's status, headers and body.
     const length = (res as unknown as { headers: IncomingHttpHeaders }).headers['content-length'];
-    if (length !== undefined) {
-      exchange.bytes = Number(length);
-      void reply.send(res.stream);
-      return;
-    }
-    const counter = new ByteCounter();
-    exchange.bytes = counter;
-    relayCounted(res.stream, counter);
-    void reply.send(counter);
+    exchange.bytes = length !== undefined ? Number(length) : countWhenPiped(res.stream, reply.raw);
+    void reply.send(res.stream);
   }
 
   private async heal(

@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/principal.js';
 import type { CachedToken } from '../token-store/token-cache.js';
-import type { ByteCounter, ProxyBody } from './proxy-body.js';
+import type { ByteCount, ProxyBody } from './proxy-body.js';
 import type { Subscriber } from './streams/upstream-stream.js';
 
 const TENANTS_PREFIX = '/v1/tenants/';
@@ -20,7 +20,7 @@ export interface Exchange {
   /** Names of Particle's headers copied onto the reply: removed again if the broker answers instead. */
   copied: string[];
   /** The answer's length, or what counts it as it goes (a body without a length, a stream subscriber). */
-  bytes: number | ByteCounter | Subscriber | null;
+  bytes: number | ByteCount | Subscriber | null;
 }
 
 /** `/v1/tenants/{id}/particle/v1/devices?x=1` -> `/v1/devices` (the route matched, so both parts exist). */

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service.js';
 import { requestFields } from '../logging/app-logger.js';
-import { ByteCounter } from './proxy-body.js';
+import { ByteCount } from './proxy-body.js';
 import type { Exchange } from './proxy-exchange.js';
 import { ProxyMetrics } from './proxy.metrics.js';
 import { Subscriber } from './streams/upstream-stream.js';
@@ -44,8 +44,7 @@ export class ProxyRecorder {
           status,
           upstream_status: byBroker ? null : exchange.upstreamStatus,
           duration_ms: Math.round(Number(process.hrtime.bigint() - exchange.started) / 1e6),
-          bytes:
-            bytes instanceof ByteCounter ? bytes.count : bytes instanceof Subscriber ? bytes.bytes : bytes,
+          bytes: bytes instanceof ByteCount ? bytes.count : bytes instanceof Subscriber ? bytes.bytes : bytes,
           retried: exchange.retried,
           ...(byBroker ? { error: request.problemCode } : {}),
         },
