@@ -35,7 +35,6 @@ const PROXY_MIN_TTL_SECONDS = 60;
 @Injectable()
 export class ParticleProxy {
   private readonly logger = new Logger(ParticleProxy.name);
-  private readonly exchanges = new WeakMap<FastifyRequest, Exchange>();
   private readonly basePath: string;
 
   constructor(
@@ -55,6 +54,9 @@ export class ParticleProxy {
   register(fastify: FastifyInstance): void {
     void fastify.register(async (scope) => {
       // Every body reaches the handler unread, whatever its type, and is streamed or buffered there.
+      // On the request rather than in a WeakMap: a WeakMap entry per request is extra work for the
+      // garbage collector (an ephemeron), and the decoration keeps every request of the scope one shape.
+      scope.decorateRequest('proxyExchange', undefined);
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
       await scope.register(replyFrom, {
@@ -73,7 +75,7 @@ export class ParticleProxy {
       });
       scope.setErrorHandler((err, request, reply) => this.refuse(request, reply, err));
       scope.addHook('onResponse', (request, reply, done) => {
-        this.recorder.finished(request, reply, this.exchanges.get(request));
+        this.recorder.finished(request, reply, request.proxyExchange);
         done();
       });
       scope.route({
@@ -102,7 +104,7 @@ export class ParticleProxy {
         copied: [],
         bytes: null,
       };
-      this.exchanges.set(request, exchange);
+      request.proxyExchange = exchange;
       const verdict = classifyPath(request.method, path);
       if (verdict.kind === 'refused') {
         throw new ApiError('forbidden', `${request.method} ${path} is not proxied: ${verdict.reason}`);
@@ -134,7 +136,7 @@ export class ParticleProxy {
 
   /** Particle refused to open an event stream (a missing scope, an unknown device): its answer, as is. */
   private relay(reply: FastifyReply, refused: UpstreamRefused): void {
-    const exchange = this.exchanges.get(reply.request);
+    const exchange = reply.request.proxyExchange;
     if (exchange) exchange.upstreamStatus = refused.status;
     void reply.status(refused.status).header('Content-Type', refused.contentType).send(refused.body);
   }
@@ -227,7 +229,7 @@ export class ParticleProxy {
   /** The broker answers instead of Particle: any of Particle's headers already copied go first. */
   private refuse(request: FastifyRequest, reply: FastifyReply, err: unknown): void {
     if (reply.sent) return;
-    const exchange = this.exchanges.get(request);
+    const exchange = request.proxyExchange;
     if (exchange) this.forget(reply, exchange);
     const known = knownProblem(err);
     if (!known) {

@@ -23,6 +23,13 @@ export interface Exchange {
   bytes: number | ByteCount | Subscriber | null;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the proxy once the caller is admitted (ParticleProxy). */
+    proxyExchange?: Exchange;
+  }
+}
+
 /** `/v1/tenants/{id}/particle/v1/devices?x=1` -> `/v1/devices` (the route matched, so both parts exist). */
 export function particlePath(rawUrl: string): string {
   const at = rawUrl.indexOf(PARTICLE_SEGMENT, TENANTS_PREFIX.length) + PARTICLE_SEGMENT.length;
