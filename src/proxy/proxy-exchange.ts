@@ -12,7 +12,6 @@ export interface Exchange {
   readonly tenantId: string;
   /** The Particle path (after `/particle`), raw as the caller sent it, without the query. */
   readonly path: string;
-  readonly started: bigint;
   body: ProxyBody;
   token: CachedToken | undefined;
   retried: boolean;
@@ -21,6 +20,8 @@ export interface Exchange {
   copied: string[];
   /** The answer's length, or what counts it as it goes (a body without a length, a stream subscriber). */
   bytes: number | ByteCount | Subscriber | null;
+  /** When the request last went to Particle (performance.now()), for the upstream latency metric. */
+  sentAt: number;
 }
 
 declare module 'fastify' {
