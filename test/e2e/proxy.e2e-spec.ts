@@ -55,6 +55,9 @@ describe('Particle API proxy', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBeTruthy();
     expect(res.headers.get('content-type')).toContain('application/json');
+    // The app's security headers on Particle's answer too.
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
     const listed = (await res.json()) as { devices: { id: string }[] };
     expect(listed.devices.map((d) => d.id)).toEqual([DEVICE]);
     const seen = upstream('/v1/products/1000/devices').at(-1);
