@@ -1,5 +1,5 @@
 /**
- * Summarises a V8 CPU profile written by BENCH_PROFILE=dir: CPU by step of the token request, self time
+ * Summarises a V8 CPU profile written by BENCH_PROFILE=dir: CPU by step of a request (the token path, the proxy), self time
  * by package and by function, and inclusive time, over the busiest BENCH_PROFILE_WINDOW seconds of the
  * profile only (default 5). Servers are profiled from start to exit and idle most of that time (the
  * broker while the bare server is measured, and the other way round), so a whole-profile view shows them
@@ -49,7 +49,7 @@ const label = (node: ProfileNode): string =>
   `${node.callFrame.functionName || '(anonymous)'} ${shortUrl(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
 
 /**
- * The steps of a request on the token path, by the frames that start them. A sample counts for the
+ * The steps of a request on the token path and the proxy, by the frames that start them. A sample counts for the
  * innermost specific step on its stack (the audit INSERT inside the issuer counts as the INSERT), else
  * for the innermost general one (Nest's, Fastify's or node's own work around the steps), else by its
  * leaf (garbage collection, idle).
@@ -61,7 +61,7 @@ const STEPS: [step: string, test: (f: ProfileNode['callFrame']) => boolean][] = 
       // The hooks' own work; runInAsyncScope (Fastify's body parser) runs the rest of the request inside.
       f.url.includes('async_hooks') && f.functionName !== 'runInAsyncScope',
   ],
-  ['API key guard', (f) => f.url.includes('/auth/api-key')],
+  ['API key guard', (f) => f.url.includes('/auth/api-key') || f.url.includes('/auth/request-authenticator')],
   ['rate limit', (f) => f.url.includes('@nestjs/throttler') || f.url.includes('/auth/rate-limit')],
   [
     'body validation (pipes)',
@@ -87,6 +87,20 @@ const STEPS: [step: string, test: (f: ProfileNode['callFrame']) => boolean][] = 
     'response send (serialise, write)',
     (f) => f.functionName === 'Reply.send' && f.url.includes('fastify/lib/reply.js'),
   ],
+  // The proxy's own steps (bench:proxy); the request's Particle path runs through reply-from and undici.
+  ['proxy: caller admitted (key, rate limit)', (f) => f.url.includes('/proxy/proxy-caller')],
+  ['proxy: allow-list (paths)', (f) => f.url.includes('/proxy/proxy-paths')],
+  ['proxy: headers, query (strip, copy)', (f) => f.url.includes('/proxy/proxy-headers')],
+  ['proxy: API budget', (f) => f.url.includes('/particle/api-budget')],
+  ['proxy: record (metrics, audit row)', (f) => f.url.includes('/proxy/proxy-recorder')],
+  ['proxy: body, byte counter', (f) => f.url.includes('/proxy/proxy-body')],
+  [
+    'proxy: handler (exchange, forward, answer)',
+    (f) => f.url.includes('/proxy/particle-proxy') || f.url.includes('/proxy/proxy-exchange'),
+  ],
+  ['@fastify/cookie hooks', (f) => f.url.includes('@fastify/cookie')],
+  ['reply-from (upstream request, answer)', (f) => f.url.includes('@fastify/reply-from')],
+  ['undici (client, parser, socket)', (f) => f.url.includes('/undici/')],
   [
     'body parse',
     (f) =>
@@ -197,7 +211,7 @@ function main(): void {
     }
   };
   console.log(`${file}: ${total} samples in the busiest ${windowUs / 1e6} s`);
-  print('by step of the token request (innermost step on the stack; see STEPS)', byStep);
+  print('by step of the request (innermost step on the stack; see STEPS)', byStep);
   print('self time by package', selfByPackage);
   print('self time by function', self);
   print('inclusive time', inclusive);

@@ -22,7 +22,13 @@ const CONSOLE: Record<string, string> = {
 };
 const HSTS = 'max-age=31536000; includeSubDomains';
 
-export function securityHeaders(url: string, httpsPublicUrl: boolean): Record<string, string> {
-  const headers = url.startsWith('/docs') ? BASE : url.startsWith('/console') ? CONSOLE : LOCKED_DOWN;
-  return httpsPublicUrl ? { ...headers, 'Strict-Transport-Security': HSTS } : headers;
+/** Each set with HSTS added, made once: behind https every answer carries it. */
+const withHsts = (headers: Record<string, string>) => ({ ...headers, 'Strict-Transport-Security': HSTS });
+const HTTPS = { base: withHsts(BASE), console: withHsts(CONSOLE), lockedDown: withHsts(LOCKED_DOWN) };
+
+/** The headers for `url`: shared, never copied per request (Fastify copies them onto the reply). */
+export function securityHeaders(url: string, httpsPublicUrl: boolean): Readonly<Record<string, string>> {
+  if (url.startsWith('/docs')) return httpsPublicUrl ? HTTPS.base : BASE;
+  if (url.startsWith('/console')) return httpsPublicUrl ? HTTPS.console : CONSOLE;
+  return httpsPublicUrl ? HTTPS.lockedDown : LOCKED_DOWN;
 }

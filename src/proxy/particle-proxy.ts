@@ -11,7 +11,7 @@ import { requestFields } from '../logging/app-logger.js';
 import { ApiBudget } from '../particle/api-budget.js';
 import type { CachedToken } from '../token-store/token-cache.js';
 import { TokenIssuerService } from '../token-store/token-issuer.service.js';
-import { ByteCounter, proxyBody, relayCounted } from './proxy-body.js';
+import { countWhenPiped, proxyBody, type ProxyBody } from './proxy-body.js';
 import { ProxyCaller } from './proxy-caller.js';
 import { callerResponseHeaders, upstreamQuery, upstreamRequestHeaders } from './proxy-headers.js';
 import { classifyPath } from './proxy-paths.js';
@@ -25,6 +25,11 @@ const ROUTE = '/v1/tenants/:id/particle/*';
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** A proxied request needs a token that outlives it, not the 300 s a caller of /tokens asks by default. */
 const PROXY_MIN_TTL_SECONDS = 60;
+const NO_BODY: ProxyBody = { kind: 'none' };
+
+/** The request's exchange, set by `handle` before anything is forwarded. */
+const exchangeOf = (request: { proxyExchange?: Exchange } | undefined): Exchange =>
+  request?.proxyExchange as Exchange;
 
 /**
  * `ANY /v1/tenants/{id}/particle/{path}` (design.md §11): forwards the device cloud to Particle with the
@@ -35,8 +40,8 @@ const PROXY_MIN_TTL_SECONDS = 60;
 @Injectable()
 export class ParticleProxy {
   private readonly logger = new Logger(ParticleProxy.name);
-  private readonly exchanges = new WeakMap<FastifyRequest, Exchange>();
   private readonly basePath: string;
+  private readonly hooks: Readonly<FastifyReplyFromHooks>;
 
   constructor(
     private readonly caller: ProxyCaller,
@@ -49,12 +54,32 @@ export class ParticleProxy {
   ) {
     // reply-from keeps only the origin of its base; a path in PARTICLE_API_URL is added to each request.
     this.basePath = new URL(config.particle.apiUrl).pathname.replace(/\/$/, '');
+    // One set of hooks for every request, each finding its exchange on the request: no closures and no
+    // options object per request. Frozen: reply-from must not write to what every request shares.
+    this.hooks = Object.freeze({
+      queryString: (_search, rawUrl) => upstreamQuery(rawUrl),
+      rewriteRequestHeaders: (request, headers) =>
+        upstreamRequestHeaders(headers, (exchangeOf(request).token as CachedToken).accessToken),
+      rewriteHeaders: (headers, request) => {
+        const out = callerResponseHeaders(headers);
+        exchangeOf(request).copied = Object.keys(out);
+        return out;
+      },
+      // The proxy's own route: the request and reply of its (default, HTTP/1) server.
+      onResponse: (request, reply, res) => this.answer(request as FastifyRequest, reply as FastifyReply, res),
+      onError: (reply, { error }) =>
+        this.upstreamFailed(reply.request as FastifyRequest, reply as FastifyReply, error),
+      timeout: config.particle.timeoutMs,
+    } satisfies FastifyReplyFromHooks);
   }
 
   /** Registers the route in its own Fastify scope (its own body handling); called before the app starts. */
   register(fastify: FastifyInstance): void {
     void fastify.register(async (scope) => {
       // Every body reaches the handler unread, whatever its type, and is streamed or buffered there.
+      // On the request rather than in a WeakMap: a WeakMap entry per request is extra work for the
+      // garbage collector (an ephemeron), and the decoration keeps every request of the scope one shape.
+      scope.decorateRequest('proxyExchange', undefined);
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
       await scope.register(replyFrom, {
@@ -73,7 +98,7 @@ export class ParticleProxy {
       });
       scope.setErrorHandler((err, request, reply) => this.refuse(request, reply, err));
       scope.addHook('onResponse', (request, reply, done) => {
-        this.recorder.finished(request, reply, this.exchanges.get(request));
+        this.recorder.finished(request, reply, request.proxyExchange);
         done();
       });
       scope.route({
@@ -85,7 +110,6 @@ export class ParticleProxy {
   }
 
   private async handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const started = process.hrtime.bigint();
     try {
       const { id: tenantId } = request.params as { id: string };
       const principal = await this.caller.admit(request, tenantId);
@@ -94,15 +118,15 @@ export class ParticleProxy {
         principal,
         tenantId,
         path,
-        started,
-        body: { kind: 'none' },
+        body: NO_BODY,
         token: undefined,
         retried: false,
         upstreamStatus: null,
         copied: [],
         bytes: null,
+        sentAt: 0,
       };
-      this.exchanges.set(request, exchange);
+      request.proxyExchange = exchange;
       const verdict = classifyPath(request.method, path);
       if (verdict.kind === 'refused') {
         throw new ApiError('forbidden', `${request.method} ${path} is not proxied: ${verdict.reason}`);
@@ -119,11 +143,16 @@ export class ParticleProxy {
         exchange.bytes = subscriber;
         return reply;
       }
-      exchange.body = await proxyBody(request.body, request.raw, this.config.proxy.maxBodyBytes);
+      // Most proxied requests (GETs) have no body: no promise and no tick for reading one.
+      if (request.body !== undefined) {
+        exchange.body = await proxyBody(request.body, request.raw, this.config.proxy.maxBodyBytes);
+      }
       const body = { credential_id: credentialId };
       exchange.token = (await this.issuer.obtain(tenantId, body, PROXY_MIN_TTL_SECONDS, request.id)).token;
       // After the token: a tenant or credential that does not exist must not spend the shared budget.
-      await this.takeBudget(tenantId);
+      const refusal = this.budget.take(tenantId);
+      const refused = refusal instanceof Promise ? await refusal : refusal;
+      if (refused) throw refused;
       this.forward(request, reply, exchange);
     } catch (err) {
       if (err instanceof UpstreamRefused) this.relay(reply, err);
@@ -134,7 +163,7 @@ export class ParticleProxy {
 
   /** Particle refused to open an event stream (a missing scope, an unknown device): its answer, as is. */
   private relay(reply: FastifyReply, refused: UpstreamRefused): void {
-    const exchange = this.exchanges.get(reply.request);
+    const exchange = reply.request.proxyExchange;
     if (exchange) exchange.upstreamStatus = refused.status;
     void reply.status(refused.status).header('Content-Type', refused.contentType).send(refused.body);
   }
@@ -145,38 +174,24 @@ export class ParticleProxy {
   }
 
   private forward(request: FastifyRequest, reply: FastifyReply, exchange: Exchange): void {
-    const token = exchange.token as CachedToken;
-    const sentAt = process.hrtime.bigint();
-    const options: FastifyReplyFromHooks = {
-      queryString: (_search, rawUrl) => upstreamQuery(rawUrl),
-      rewriteRequestHeaders: (_request, headers) => upstreamRequestHeaders(headers, token.accessToken),
-      rewriteHeaders: (headers) => {
-        const out = callerResponseHeaders(headers);
-        exchange.copied = Object.keys(out);
-        return out;
-      },
-      onResponse: (_request, _reply, res) => this.answer(request, reply, res, exchange, sentAt),
-      onError: (_reply, { error }) => this.upstreamFailed(request, reply, error),
-      timeout: this.config.particle.timeoutMs,
-    };
+    exchange.sentAt = performance.now();
     const { body } = exchange;
-    if (body.kind === 'buffered') {
-      options.body = body.bytes;
-      options.contentType = request.headers['content-type'] ?? 'application/octet-stream';
-    }
     // reply-from streams `request.body` when it is a stream; the buffered body goes as `options.body`.
     request.body = body.kind === 'streamed' ? body.stream : undefined;
+    const options: FastifyReplyFromHooks =
+      body.kind === 'buffered'
+        ? {
+            ...this.hooks,
+            body: body.bytes,
+            contentType: request.headers['content-type'] ?? 'application/octet-stream',
+          }
+        : this.hooks;
     void reply.from(`${this.basePath}${exchange.path}`, options);
   }
 
-  private answer(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    res: RawServerResponse<RawServerBase>,
-    exchange: Exchange,
-    sentAt: bigint,
-  ): void {
-    this.metrics.upstreamSeconds.observe(Number(process.hrtime.bigint() - sentAt) / 1e9);
+  private answer(request: FastifyRequest, reply: FastifyReply, res: RawServerResponse<RawServerBase>): void {
+    const exchange = exchangeOf(request);
+    this.metrics.upstreamSeconds.observe((performance.now() - exchange.sentAt) / 1000);
     exchange.upstreamStatus = res.statusCode;
     // 401: the token was revoked or expired early. Renewed once and retried once, if the body allows.
     if (res.statusCode === 401 && !exchange.retried && exchange.body.kind !== 'streamed') {
@@ -185,15 +200,8 @@ export class ParticleProxy {
     }
     // Typed as a server response by the library; it is the upstream answer's status, headers and body.
     const length = (res as unknown as { headers: IncomingHttpHeaders }).headers['content-length'];
-    if (length !== undefined) {
-      exchange.bytes = Number(length);
-      void reply.send(res.stream);
-      return;
-    }
-    const counter = new ByteCounter();
-    exchange.bytes = counter;
-    relayCounted(res.stream, counter);
-    void reply.send(counter);
+    exchange.bytes = length !== undefined ? Number(length) : countWhenPiped(res.stream, reply.raw);
+    void reply.send(res.stream);
   }
 
   private async heal(
@@ -234,7 +242,7 @@ export class ParticleProxy {
   /** The broker answers instead of Particle: any of Particle's headers already copied go first. */
   private refuse(request: FastifyRequest, reply: FastifyReply, err: unknown): void {
     if (reply.sent) return;
-    const exchange = this.exchanges.get(request);
+    const exchange = request.proxyExchange;
     if (exchange) this.forget(reply, exchange);
     const known = knownProblem(err);
     if (!known) {

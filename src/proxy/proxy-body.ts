@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline, Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { ApiError } from '../common/api-error.js';
 
 /** Bodies up to this size are read whole before forwarding, so a 401 can be retried (design.md §11). */
@@ -75,30 +75,29 @@ export async function proxyBody(
   return { kind: 'streamed', stream: limited };
 }
 
-/** Passes Particle's answer through, counting its bytes for the audit row (when it has no length). */
-export class ByteCounter extends Transform {
+/** How many bytes of Particle's answer went to the caller, for the audit row (an answer without a length). */
+export class ByteCount {
   count = 0;
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.count += chunk.length;
-    done(null, chunk);
-  }
 }
 
 /**
- * Particle's answer through the counter, an end on either side ending the other as `pipeline` would:
- * an error or early end of the answer fails the counter (the caller's response is cut, not completed),
- * and a caller gone before the end destroys the answer. Not `pipeline` itself: its AbortController, and
- * the DOMException its finish creates, cost about a twentieth of a small proxied request's CPU
- * (bench/README.md, proxy).
+ * Counts Particle's answer as Fastify pipes it to the caller (`reply.send(stream)`), with a second `data`
+ * listener beside the pipe's own rather than a stream in between: a Transform here, and its pipe to the
+ * response, cost about a twentieth of a small proxied GET's CPU (bench/README.md, proxy, session 7).
+ * The listener goes on when the pipe does (the response's `pipe` event), never before: a `data` listener
+ * alone would start the answer flowing to it and not to the caller. An error or an early end on either
+ * side is Fastify's to handle, as for an answer with a length: the caller's response is cut, the other
+ * side destroyed.
  */
-export function relayCounted(source: Readable, counter: ByteCounter): void {
-  source.once('error', (err) => counter.destroy(err));
-  source.once('close', () => {
-    if (!source.readableEnded) counter.destroy(new Error("Particle's answer ended before its end"));
-  });
-  counter.once('close', () => {
-    if (!counter.writableFinished) source.destroy();
-  });
-  source.pipe(counter);
+export function countWhenPiped(source: Readable, response: Writable): ByteCount {
+  const counted = new ByteCount();
+  const onPipe = (piped: Readable): void => {
+    if (piped !== source) return;
+    response.removeListener('pipe', onPipe);
+    source.on('data', (chunk: Buffer) => {
+      counted.count += chunk.length;
+    });
+  };
+  response.on('pipe', onPipe);
+  return counted;
 }

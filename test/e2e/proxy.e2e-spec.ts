@@ -55,6 +55,9 @@ describe('Particle API proxy', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBeTruthy();
     expect(res.headers.get('content-type')).toContain('application/json');
+    // The app's security headers on Particle's answer too.
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
     const listed = (await res.json()) as { devices: { id: string }[] };
     expect(listed.devices.map((d) => d.id)).toEqual([DEVICE]);
     const seen = upstream('/v1/products/1000/devices').at(-1);
@@ -233,7 +236,7 @@ describe('Particle API proxy', () => {
     const res = await recordedFetch(`${proxied()}/v1/devices?secret=hush`, {
       headers: { authorization: `Bearer ${proxyKey}` },
     });
-    await res.arrayBuffer();
+    const received = (await res.arrayBuffer()).byteLength;
     const requestId = res.headers.get('x-request-id');
     let row: Record<string, unknown> | undefined;
     for (let i = 0; i < 50 && !row; i++) {
@@ -256,7 +259,10 @@ describe('Particle API proxy', () => {
       path: '/v1/devices',
       status: 200,
       upstream_status: 200,
+      // The fake answers without a length: the bytes were counted as they went to the caller.
+      bytes: received,
     });
+    expect(received).toBeGreaterThan(0);
     expect(JSON.stringify(row)).not.toContain('hush');
   });
 });
