@@ -98,7 +98,6 @@ const STEPS: [step: string, test: (f: ProfileNode['callFrame']) => boolean][] = 
     'proxy: handler (exchange, forward, answer)',
     (f) => f.url.includes('/proxy/particle-proxy') || f.url.includes('/proxy/proxy-exchange'),
   ],
-  ['@fastify/cookie hooks', (f) => f.url.includes('@fastify/cookie')],
   ['reply-from (upstream request, answer)', (f) => f.url.includes('@fastify/reply-from')],
   ['undici (client, parser, socket)', (f) => f.url.includes('/undici/')],
   [
