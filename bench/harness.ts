@@ -268,3 +268,12 @@ export async function seedTenant(base: string, adminKey: string, tenantId: strin
     oauth_client_id: BENCH_CLIENT.id,
   });
 }
+
+/** The audit group commit's totals from a broker's `/metrics`: events, INSERTs, rows per INSERT. */
+export async function auditGroupCommit(base: string): Promise<string> {
+  const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
+  const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+  const inserts = metric('broker_audit_insert_statements_total');
+  const events = metric('broker_audit_events_total');
+  return `${events} events in ${inserts} INSERTs (${(events / inserts).toFixed(1)} rows per INSERT)`;
+}

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { ParticleFake } from '../test/support/particle-fake.js';
 import {
+  auditGroupCommit,
   benchAdminKey,
   brokerEnv,
   freePort,
@@ -128,10 +129,7 @@ async function main(): Promise<void> {
       });
     }
     ceiling?.child.kill('SIGTERM');
-    const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
-    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
-    const inserts = metric('broker_audit_insert_statements_total');
-    const events = metric('broker_audit_events_total');
+    const groupCommit = await auditGroupCommit(base);
     const auditDb = new pg.Client({ connectionString: dbUrl.toString() });
     await auditDb.connect();
     const counted = await auditDb.query<{ n: string }>(
@@ -139,9 +137,7 @@ async function main(): Promise<void> {
     );
     await auditDb.end();
     report(rounds, fake.tokenCalls(), counted.rows[0]?.n ?? '?');
-    console.log(
-      `audit group commit over the whole broker process: ${events} events in ${inserts} INSERTs (${(events / inserts).toFixed(1)} rows per INSERT)`,
-    );
+    console.log(`audit group commit over the whole broker process: ${groupCommit}`);
   } finally {
     broker.kill('SIGTERM');
     bare.kill('SIGTERM');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { startFakeProcess } from './fake-client.js';
 import {
+  auditGroupCommit,
   benchAdminKey,
   brokerEnv,
   freePort,
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    await summary(scratch.url, gets, fanOuts);
+    await summary(scratch.url, getBroker.base, gets, fanOuts);
   } finally {
     await stop(getBroker.child);
     await stop(bareChild);
@@ -124,7 +125,13 @@ async function main(): Promise<void> {
   }
 }
 
-async function summary(dbUrl: string, gets: GetResult[], fanOuts: FanOutResult[]): Promise<void> {
+async function summary(
+  dbUrl: string,
+  brokerBase: string,
+  gets: GetResult[],
+  fanOuts: FanOutResult[],
+): Promise<void> {
+  const groupCommit = await auditGroupCommit(brokerBase);
   const db = new pg.Client({ connectionString: dbUrl });
   await db.connect();
   const audited = await db.query<{ action: string; n: string }>(
@@ -147,6 +154,7 @@ async function summary(dbUrl: string, gets: GetResult[], fanOuts: FanOutResult[]
     );
   }
   console.log(`audit rows: ${audited.rows.map((r) => `${r.action} ${r.n}`).join(', ') || 'none'}`);
+  console.log(`audit group commit of the GET broker: ${groupCommit}`);
 }
 
 await main();

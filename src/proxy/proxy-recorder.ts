@@ -12,7 +12,8 @@ const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
 /**
  * What the proxy leaves behind for each request once its answer has gone: the metrics, and the
- * `proxy.request` audit row (group-committed; it cannot hold back an answer that has already streamed).
+ * `proxy.request` audit row (group-committed after the answer: it cannot hold back an answer that has
+ * already streamed, so it may linger for company; see AuditService.recordAfterAnswer).
  */
 @Injectable()
 export class ProxyRecorder {
@@ -46,7 +47,7 @@ export class ProxyRecorder {
     };
     if (byBroker) details.error = request.problemCode;
     this.audit
-      .record({
+      .recordAfterAnswer({
         actor: exchange.principal.actor,
         action: 'proxy.request',
         tenantId: exchange.tenantId,
