@@ -1,11 +1,10 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import pg from 'pg';
-import { DataSource } from 'typeorm';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { DatabaseNotifications } from '../database/database-notifications.js';
 
 /** Channel on which every credential write announces its tenant id. */
 export const CREDENTIAL_CHANNEL = 'broker_credentials';
-const RECONNECT_MS = 1_000;
+/** While the LISTEN connection is down, subscribers hear `mayHaveMissed` at least this often. */
+const MISSED_EVERY_MS = 1_000;
 
 /** What a subscriber hears: one tenant's credentials changed, or changes may have been missed. */
 export interface CredentialChangeSubscriber {
@@ -15,21 +14,37 @@ export interface CredentialChangeSubscriber {
 }
 
 /**
- * A dedicated connection LISTENs for credential changes made by any replica (every write of the table
- * notifies its tenant at commit) and tells this replica's subscribers: the token cache evicts, callers
- * waiting for another's renewal wake up. While the connection is down (or just came back, when
- * notifications may have been missed) subscribers hear `mayHaveMissed`, so correctness never depends on
- * the listener being up; only speed does.
+ * Hears credential changes made by any replica (every write of the table notifies its tenant at commit,
+ * on the replica's LISTEN connection) and tells this replica's subscribers: the token cache evicts, callers
+ * waiting for another's renewal wake up. While the connection is down (every second, since what was
+ * cached meanwhile may already be stale) and when it comes back, subscribers hear `mayHaveMissed`, so
+ * correctness never depends on the listener being up; only speed does.
  */
 @Injectable()
-export class CredentialChangesListener implements OnModuleInit, OnApplicationShutdown {
+export class CredentialChangesListener implements OnApplicationShutdown {
   private readonly subscribers = new Set<CredentialChangeSubscriber>();
-  private readonly logger = new Logger(CredentialChangesListener.name);
-  private client: pg.Client | undefined;
-  private stopped = false;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private whileDown: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: () => void;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(notifications: DatabaseNotifications) {
+    this.unsubscribe = notifications.subscribe(CREDENTIAL_CHANNEL, {
+      notified: (tenantId) => {
+        if (!tenantId) return;
+        for (const s of this.subscribers) s.tenantChanged(tenantId);
+      },
+      listening: () => {
+        clearInterval(this.whileDown);
+        this.whileDown = undefined;
+        this.missed();
+      },
+      connectionLost: () => {
+        this.missed();
+        if (this.whileDown) return;
+        this.whileDown = setInterval(() => this.missed(), MISSED_EVERY_MS);
+        this.whileDown.unref();
+      },
+    });
+  }
 
   /** Returns the unsubscribe function. */
   subscribe(subscriber: CredentialChangeSubscriber): () => void {
@@ -37,60 +52,12 @@ export class CredentialChangesListener implements OnModuleInit, OnApplicationShu
     return () => this.subscribers.delete(subscriber);
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.connect();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.reconnectTimer);
-    await this.client?.end().catch(() => undefined);
-  }
-
-  private async connect(): Promise<void> {
-    const url = (this.dataSource.options as { url?: string }).url;
-    const client = new pg.Client({
-      connectionString: url,
-      application_name: 'particle-token-broker-listen',
-      connectionTimeoutMillis: 5_000,
-      keepAlive: true,
-    });
-    client.on('notification', (msg) => {
-      const tenantId = msg.payload;
-      if (msg.channel !== CREDENTIAL_CHANNEL || !tenantId) return;
-      for (const s of this.subscribers) s.tenantChanged(tenantId);
-    });
-    client.on('error', () => this.lost(client));
-    client.on('end', () => this.lost(client));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CREDENTIAL_CHANNEL}`);
-      if (this.stopped) {
-        // Shut down while this attempt was connecting: nobody would ever close it.
-        await client.end().catch(() => undefined);
-        return;
-      }
-      this.client = client;
-      this.missed();
-    } catch (err) {
-      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'LISTEN failed; retrying');
-      this.lost(client);
-    }
+  onApplicationShutdown(): void {
+    clearInterval(this.whileDown);
+    this.unsubscribe();
   }
 
   private missed(): void {
     for (const s of this.subscribers) s.mayHaveMissed();
-  }
-
-  private lost(client: pg.Client): void {
-    this.missed();
-    if (this.client === client) this.client = undefined;
-    void client.end().catch(() => undefined);
-    if (this.stopped || this.reconnectTimer) return;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (!this.stopped) void this.connect();
-    }, RECONNECT_MS);
-    this.reconnectTimer.unref();
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { CryptoModule } from '../crypto/crypto.module.js';
+import { DatabaseNotificationsModule } from '../database/database-notifications.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { ParticleModule } from '../particle/particle.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
@@ -24,7 +25,14 @@ import { CustomerCredentials } from './customer-credentials.service.js';
  * go through the services exported here.
  */
 @Module({
-  imports: [TenantsModule, ParticleModule, CryptoModule, AuditModule, MetricsModule],
+  imports: [
+    TenantsModule,
+    ParticleModule,
+    CryptoModule,
+    AuditModule,
+    MetricsModule,
+    DatabaseNotificationsModule,
+  ],
   controllers: [CredentialsController, AllCredentialsController, CredentialRenewalsController],
   providers: [
     CredentialsRepository,

@@ -94,7 +94,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.wakeups.stop();
+    this.wakeups.stop();
     // Attempts in flight end within the timeout; then nothing of this replica's is left claimed.
     await Promise.allSettled([...this.inFlight.values()]);
     // Their outcomes before the release: a delivered row released unrecorded would be delivered again.

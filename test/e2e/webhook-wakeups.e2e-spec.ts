@@ -6,7 +6,7 @@ import { startTestApp, TEST_ADMIN_KEY, TestApp } from '../support/test-app.js';
 import { eventually, WebhookReceiver } from '../support/webhook-receiver.js';
 
 const admin = { key: TEST_ADMIN_KEY };
-const LISTENER = 'particle-token-broker-webhooks';
+const LISTENER = 'particle-token-broker-listen';
 
 /**
  * The poll is set to an hour: a delivery that arrives within these tests' waits was started by the

@@ -7,6 +7,7 @@ import {
   CREDENTIAL_CHANNEL,
   CredentialChangesListener,
 } from '../../src/credentials/credential-changes.listener.js';
+import { DatabaseNotifications } from '../../src/database/database-notifications.js';
 import { CachedToken, TokenCache } from '../../src/token-store/token-cache.js';
 import { createTestDatabase, TestDatabase } from '../support/database.js';
 
@@ -36,6 +37,7 @@ describe(CredentialChangesListener.name, () => {
   let db: TestDatabase;
   let ds: DataSource;
   let cache: TokenCache;
+  let notifications: DatabaseNotifications;
   let listener: CredentialChangesListener;
   const key = (tenant: string): string => TokenCache.key(tenant, undefined, undefined);
   const cached = (tenant: string): boolean => cache.get(key(tenant), Date.now()) !== undefined;
@@ -63,12 +65,14 @@ describe(CredentialChangesListener.name, () => {
     ds = new DataSource(dataSourceOptions(db.url, 2));
     await ds.initialize();
     cache = new TokenCache();
-    listener = new CredentialChangesListener(ds);
+    notifications = new DatabaseNotifications(ds);
+    listener = new CredentialChangesListener(notifications);
     listener.subscribe(cache);
-    await listener.onModuleInit();
+    await notifications.onModuleInit();
   });
   afterAll(async () => {
-    await listener.onApplicationShutdown();
+    listener.onApplicationShutdown();
+    await notifications.onApplicationShutdown();
     await ds.destroy();
     await db.drop();
   });
