@@ -64,8 +64,12 @@ async function main(): Promise<void> {
       brokerMain,
       { ...env, PORT: String(port) },
       `${base}/health/ready`,
-      // BENCH_PROFILE=dir: a V8 CPU profile of each broker there (profile-summary.js reads one).
-      process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+      // BENCH_PROFILE=dir: a V8 CPU profile of each broker there (profile-summary.js reads one);
+      // BENCH_NODE_ARGS: node or V8 flags for the brokers (an experiment's).
+      [
+        ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+        ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ],
     );
     return { child, base };
   };
