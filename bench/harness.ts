@@ -269,11 +269,31 @@ export async function seedTenant(base: string, adminKey: string, tenantId: strin
   });
 }
 
+/** A broker's `/metrics`, read by name: one sample's value (labels written as in the text), NaN if absent. */
+async function brokerMetrics(base: string): Promise<(name: string) => number> {
+  const text = await fetch(`${base}/metrics`).then((r) => r.text());
+  return (name) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return Number(line?.slice(name.length + 1) ?? NaN);
+  };
+}
+
 /** The audit group commit's totals from a broker's `/metrics`: events, INSERTs, rows per INSERT. */
 export async function auditGroupCommit(base: string): Promise<string> {
-  const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
-  const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+  const metric = await brokerMetrics(base);
   const inserts = metric('broker_audit_insert_statements_total');
   const events = metric('broker_audit_events_total');
   return `${events} events in ${inserts} INSERTs (${(events / inserts).toFixed(1)} rows per INSERT)`;
+}
+
+/** The garbage collector's work over a broker's life so far, by kind: collections and seconds. */
+export async function garbageCollections(base: string): Promise<string> {
+  const metric = await brokerMetrics(base);
+  return ['minor', 'major', 'incremental']
+    .map((kind) => {
+      const count = metric(`nodejs_gc_duration_seconds_count{kind="${kind}"}`);
+      const sum = metric(`nodejs_gc_duration_seconds_sum{kind="${kind}"}`);
+      return `${kind} ${Number.isNaN(count) ? 0 : count} (${(Number.isNaN(sum) ? 0 : sum).toFixed(2)} s)`;
+    })
+    .join(', ');
 }

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { startFakeProcess } from './fake-client.js';
 import {
   auditGroupCommit,
+  garbageCollections,
   benchAdminKey,
   brokerEnv,
   freePort,
@@ -136,6 +137,7 @@ async function summary(
   fanOuts: FanOutResult[],
 ): Promise<void> {
   const groupCommit = await auditGroupCommit(brokerBase);
+  const collections = await garbageCollections(brokerBase);
   const db = new pg.Client({ connectionString: dbUrl });
   await db.connect();
   const audited = await db.query<{ action: string; n: string }>(
@@ -159,6 +161,7 @@ async function summary(
   }
   console.log(`audit rows: ${audited.rows.map((r) => `${r.action} ${r.n}`).join(', ') || 'none'}`);
   console.log(`audit group commit of the GET broker: ${groupCommit}`);
+  console.log(`garbage collections of the GET broker, warm-ups included: ${collections}`);
 }
 
 await main();
