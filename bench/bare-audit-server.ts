@@ -5,22 +5,15 @@
  * database. No key check, validation, cache, hooks or metrics. Run as its own process by `issue-tokens`
  * when BENCH_CEILING=1; DATABASE_URL names the broker's (already migrated) database.
  */
-import 'reflect-metadata';
-import { DataSource } from 'typeorm';
-import { AuditRepository } from '../src/audit/audit.repository.js';
-import { AuditService } from '../src/audit/audit.service.js';
-import { SystemClock } from '../src/common/clock.js';
-import { dataSourceOptions } from '../src/database/data-source.js';
-import { MetricsService } from '../src/metrics/metrics.service.js';
+import { benchAuditService, CEILING_ACTOR } from './bench-audit.js';
 import { BARE_CREDENTIAL_ID, serveBareTokenRoute } from './bare-token-route.js';
 
-const dataSource = await new DataSource(dataSourceOptions(process.env.DATABASE_URL ?? '')).initialize();
-const audit = new AuditService(new AuditRepository(dataSource), new SystemClock(), new MetricsService());
+const audit = await benchAuditService(process.env.DATABASE_URL ?? '');
 
 // The row the broker writes for a cache hit (TokenIssuerService.issue), field for field.
 await serveBareTokenRoute((tenantId) =>
   audit.record({
-    actor: 'key:bench-ceiling',
+    actor: CEILING_ACTOR,
     action: 'token.issue',
     tenantId,
     requestId: 'ceiling',

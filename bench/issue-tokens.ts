@@ -21,12 +21,11 @@ import {
   BENCH_CLIENT,
   seedTenant,
 } from './harness.js';
+import { CEILING_ACTOR } from './bench-audit.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** The ceiling server's audit actor (bare-audit-server.ts), left out of the broker's row count. */
-const CEILING_ACTOR = 'key:bench-ceiling';
 
 interface Side {
   name: string;

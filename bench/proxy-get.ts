@@ -28,6 +28,8 @@ export interface GetRun extends LoadResult {
 export interface GetResult {
   bare: GetRun;
   broker: GetRun;
+  /** The bare forwarder plus the audit row (BENCH_CEILING=1). */
+  ceiling?: GetRun | undefined;
   /** Token calls the fake answered during the broker's run (0: every request used the cached token). */
   tokenCalls: number;
 }
@@ -57,27 +59,32 @@ async function run(side: Side, fake: FakeProcess, seconds: number): Promise<GetR
   return { ...result, side: side.name, loadStart, loadEnd: loadavg()[0] as number };
 }
 
-/** Warm-up of each (2 s), then both measured, in the order given (alternated between rounds). */
+/**
+ * Warm-up of each (2 s), then each measured: bare, broker (and the ceiling) in odd rounds, the other
+ * way round in even ones.
+ */
 export async function measureGet(
   fake: FakeProcess,
   bare: Side,
   broker: Side,
   bareFirst: boolean,
+  ceiling?: Side,
 ): Promise<GetResult> {
-  await run(bare, fake, 2);
-  await run(broker, fake, 2);
-  const order = bareFirst ? [bare, broker] : [broker, bare];
-  const runs: GetRun[] = [];
+  const sides = [bare, broker, ...(ceiling ? [ceiling] : [])];
+  for (const side of sides) await run(side, fake, 2);
+  const runs = new Map<Side, GetRun>();
   let tokenCalls = 0;
-  for (const side of order) {
+  for (const side of bareFirst ? sides : [...sides].reverse()) {
     const before = await fake.stats();
-    runs.push(await run(side, fake, GET_SECONDS));
+    runs.set(side, await run(side, fake, GET_SECONDS));
     if (side === broker) tokenCalls = (await fake.stats()).tokenCalls - before.tokenCalls;
   }
-  const [first, second] = runs as [GetRun, GetRun];
-  return bareFirst
-    ? { bare: first, broker: second, tokenCalls }
-    : { bare: second, broker: first, tokenCalls };
+  return {
+    bare: runs.get(bare) as GetRun,
+    broker: runs.get(broker) as GetRun,
+    ceiling: ceiling ? runs.get(ceiling) : undefined,
+    tokenCalls,
+  };
 }
 
 export function reportGet(r: GetResult): void {
@@ -92,6 +99,7 @@ export function reportGet(r: GetResult): void {
   );
   console.log(row('bare reply-from forwarder', r.bare));
   console.log(row('broker /v1/tenants/:id/particle', r.broker));
+  if (r.ceiling) console.log(row('ceiling: bare + audit row', r.ceiling));
   const cpu =
     r.bare.cpuMicrosPerRequest && r.broker.cpuMicrosPerRequest
       ? (r.broker.cpuMicrosPerRequest / r.bare.cpuMicrosPerRequest).toFixed(2)
@@ -99,4 +107,9 @@ export function reportGet(r: GetResult): void {
   console.log(
     `ratio broker/bare: ${(r.broker.requestsPerSecond / r.bare.requestsPerSecond).toFixed(2)} (target >= ${RATIO_TARGET.toFixed(2)}); CPU per request broker/bare ${cpu}; token calls at the fake during the broker's run: ${r.tokenCalls}`,
   );
+  if (r.ceiling) {
+    console.log(
+      `ratio ceiling/bare: ${(r.ceiling.requestsPerSecond / r.bare.requestsPerSecond).toFixed(2)}; broker/ceiling: ${(r.broker.requestsPerSecond / r.ceiling.requestsPerSecond).toFixed(2)}`,
+    );
+  }
 }

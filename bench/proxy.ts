@@ -8,6 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
+import { CEILING_ACTOR } from './bench-audit.js';
 import { startFakeProcess } from './fake-client.js';
 import {
   auditGroupCommit,
@@ -83,6 +84,19 @@ async function main(): Promise<void> {
       ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE, 'bare')}`]
       : [],
   );
+  const startCeiling = async (databaseUrl: string): Promise<Side> => {
+    const port = await freePort();
+    const child = await startProcess(
+      join(import.meta.dirname, 'bare-forwarder.js'),
+      { PORT: String(port), PARTICLE_API_URL: fake.url, BARE_TOKEN: fake.token, DATABASE_URL: databaseUrl },
+      `http://127.0.0.1:${port}/`,
+      process.env.BENCH_PROFILE
+        ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE, 'ceiling')}`]
+        : [],
+    );
+    return { name: 'ceiling', child, base: `http://127.0.0.1:${port}`, headers: {} };
+  };
+  let ceilingChild: ChildProcess | undefined;
   const getBroker = await startBroker();
   const gets: GetResult[] = [];
   const fanOuts: FanOutResult[] = [];
@@ -101,11 +115,15 @@ async function main(): Promise<void> {
       base: getBroker.base,
       headers: { authorization: `Bearer ${proxyKey}` },
     };
-    await checkSides([bare, broker]);
+    // BENCH_CEILING=1: the bare forwarder plus the broker's audit row (bare-forwarder.ts), on the
+    // broker's database, migrated by now.
+    const ceiling = process.env.BENCH_CEILING === '1' ? await startCeiling(scratch.url) : undefined;
+    if (ceiling) ceilingChild = ceiling.child;
+    await checkSides([bare, broker, ...(ceiling ? [ceiling] : [])]);
     for (let round = 1; round <= ROUNDS; round++) {
       console.log(`\n--- round ${round} of ${ROUNDS}`);
       if (PART !== 'fanout') {
-        const r = await measureGet(fake, bare, broker, round % 2 === 1);
+        const r = await measureGet(fake, bare, broker, round % 2 === 1, ceiling);
         gets.push(r);
         reportGet(r);
       }
@@ -125,6 +143,7 @@ async function main(): Promise<void> {
   } finally {
     await stop(getBroker.child);
     await stop(bareChild);
+    if (ceilingChild) await stop(ceilingChild);
     await fake.stop();
     await scratch.drop();
   }
@@ -141,7 +160,8 @@ async function summary(
   const db = new pg.Client({ connectionString: dbUrl });
   await db.connect();
   const audited = await db.query<{ action: string; n: string }>(
-    `SELECT action, count(*) AS n FROM audit_events WHERE action LIKE 'proxy.%' GROUP BY action ORDER BY action`,
+    `SELECT action, count(*) AS n FROM audit_events WHERE action LIKE 'proxy.%' AND actor <> $1 GROUP BY action ORDER BY action`,
+    [CEILING_ACTOR],
   );
   await db.end();
   console.log(`\nsummary over ${ROUNDS} round(s)`);
@@ -149,6 +169,10 @@ async function summary(
     const ratios = gets.map((g) => (g.broker.requestsPerSecond / g.bare.requestsPerSecond).toFixed(2));
     const answered = gets.reduce((sum, g) => sum + g.broker.requests, 0);
     console.log(`proxied GET ratio broker/bare per round: ${ratios.join(', ')} (target >= 0.70)`);
+    const ceilings = gets.flatMap((g) =>
+      g.ceiling ? [(g.ceiling.requestsPerSecond / g.bare.requestsPerSecond).toFixed(2)] : [],
+    );
+    if (ceilings.length > 0) console.log(`ratio ceiling/bare per round: ${ceilings.join(', ')}`);
     console.log(`broker requests answered in the measured runs: ${answered} (plus warm-ups)`);
   }
   if (fanOuts.length > 0) {
