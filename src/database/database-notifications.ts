@@ -6,9 +6,13 @@ import { DataSource } from 'typeorm';
 /** How the LISTEN connection shows in pg_stat_activity. */
 export const LISTEN_APPLICATION_NAME = 'particle-token-broker-listen';
 
-/** After a dropped or refused connection, the next try waits this long, doubling up to the maximum. */
+/**
+ * After a dropped or refused connection, the next try waits this long, doubling up to the maximum. The
+ * maximum is short: while the connection is down the token cache is dropped every second (credential
+ * changes may be missed), so each second without it costs every cached tenant a database read.
+ */
 const RETRY_FIRST_MS = 500;
-const RETRY_MAX_MS = 30_000;
+const RETRY_MAX_MS = 5_000;
 
 /** LISTEN takes an identifier, not a parameter: only plain lower-case names are accepted. */
 const CHANNEL_NAME = /^[a-z_][a-z0-9_]*$/;
