@@ -62,7 +62,7 @@ export class DatabaseNotifications implements OnModuleInit, OnApplicationShutdow
     if (client && this.live) {
       client.query(`LISTEN ${channel}`).then(
         () => {
-          if (this.client === client && subscribers.has(subscriber)) subscriber.listening();
+          if (this.client === client && subscribers.has(subscriber)) this.tell(() => subscriber.listening());
         },
         (err: unknown) => this.lost(client, err),
       );
@@ -98,6 +98,7 @@ export class DatabaseNotifications implements OnModuleInit, OnApplicationShutdow
 
   private async connect(): Promise<void> {
     this.retry = undefined;
+    if (this.stopped) return; // a subscribe after shutdown: nothing would ever close the connection
     const client = new pg.Client({
       connectionString: this.dataSource.options.type === 'postgres' ? this.dataSource.options.url : undefined,
       application_name: LISTEN_APPLICATION_NAME,
@@ -111,7 +112,7 @@ export class DatabaseNotifications implements OnModuleInit, OnApplicationShutdow
     client.on('end', () => this.lost(client));
     client.on('notification', (n) => {
       if (this.client !== client) return;
-      for (const s of [...(this.channels.get(n.channel) ?? [])]) s.notified(n.payload ?? '');
+      for (const s of [...(this.channels.get(n.channel) ?? [])]) this.tell(() => s.notified(n.payload ?? ''));
     });
     try {
       await client.connect();
@@ -132,7 +133,7 @@ export class DatabaseNotifications implements OnModuleInit, OnApplicationShutdow
     }
     this.live = true;
     this.retryMs = RETRY_FIRST_MS;
-    for (const s of this.allSubscribers()) s.listening();
+    for (const s of this.allSubscribers()) this.tell(() => s.listening());
   }
 
   private unlistened(listened: Set<string>): string | undefined {
@@ -159,7 +160,19 @@ export class DatabaseNotifications implements OnModuleInit, OnApplicationShutdow
     this.retry = setTimeout(() => void this.connect(), this.retryMs);
     this.retry.unref();
     this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
-    for (const s of this.allSubscribers()) s.connectionLost();
+    for (const s of this.allSubscribers()) this.tell(() => s.connectionLost());
+  }
+
+  /** One subscriber's failure is its own: it must not keep the others from hearing, nor break the connection. */
+  private tell(call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.logger.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        'notification subscriber failed',
+      );
+    }
   }
 
   private allSubscribers(): NotificationSubscriber[] {

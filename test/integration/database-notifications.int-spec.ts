@@ -111,6 +111,27 @@ describe(DatabaseNotifications.name, () => {
     expect(other.heard).toEqual(['listening']);
   });
 
+  it('keeps telling the others when one subscriber throws', async () => {
+    const throwing: NotificationSubscriber = {
+      notified: () => {
+        throw new Error('subscriber bug');
+      },
+      listening: () => {
+        throw new Error('subscriber bug');
+      },
+      connectionLost: () => undefined,
+    };
+    const offThrowing = notifications.subscribe(WEBHOOK_CHANNEL, throwing);
+    const after = new Recorder();
+    const offAfter = notifications.subscribe(WEBHOOK_CHANNEL, after);
+    await eventually(() => heardListening(after, 0));
+    await notify(WEBHOOK_CHANNEL, 'w-5');
+    await eventually(() => after.heard.includes('notified:w-5'));
+    offThrowing();
+    offAfter();
+    await expectEachChannelToItsSubscriber('5');
+  });
+
   it('closes its connection at shutdown and does not reconnect, even with a retry pending', async () => {
     const [pid] = await sessions();
     const c = credentials.heard.length;
@@ -123,5 +144,11 @@ describe(DatabaseNotifications.name, () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(await sessions()).toEqual([]);
     expect(credentials.since(c)).toEqual(['lost']);
+    // Nor does a subscriber that comes after the shutdown open one.
+    const late = new Recorder();
+    notifications.subscribe(CREDENTIAL_CHANNEL, late);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await sessions()).toEqual([]);
+    expect(late.heard).toEqual([]);
   });
 });
