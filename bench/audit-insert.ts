@@ -8,16 +8,17 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { AuditRepository, NewAuditEvent } from '../src/audit/audit.repository.js';
 import { dataSourceOptions } from '../src/database/data-source.js';
+import { BENCH_CREDENTIAL_ID } from './bench-audit.js';
 import { postgresCpuSeconds, scratchDatabase } from './harness.js';
 
 const ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 45_000);
 const SIZES = [1, 3, 10, 45, 200];
 
 const event = (i: number): NewAuditEvent => ({
-  actor: 'key:6c1f7a0e-5d8b-4d55-9a51-0f0d7c7b1f62',
+  actor: `key:${BENCH_CREDENTIAL_ID}`,
   action: 'token.issue',
   tenantId: 'bench',
-  target: '6c1f7a0e-5d8b-4d55-9a51-0f0d7c7b1f62',
+  target: BENCH_CREDENTIAL_ID,
   outcome: 'success',
   requestId: `bench-${i}`,
   details: { source: 'cache', min_ttl_seconds: 300 },

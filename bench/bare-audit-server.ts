@@ -5,8 +5,8 @@
  * database. No key check, validation, cache, hooks or metrics. Run as its own process by `issue-tokens`
  * when BENCH_CEILING=1; DATABASE_URL names the broker's (already migrated) database.
  */
-import { benchAuditService, CEILING_ACTOR } from './bench-audit.js';
-import { BARE_CREDENTIAL_ID, serveBareTokenRoute } from './bare-token-route.js';
+import { BENCH_CREDENTIAL_ID, benchAuditService, CEILING_ACTOR } from './bench-audit.js';
+import { serveBareTokenRoute } from './bare-token-route.js';
 
 const audit = await benchAuditService(process.env.DATABASE_URL ?? '');
 
@@ -18,7 +18,7 @@ await serveBareTokenRoute((tenantId) =>
     tenantId,
     requestId: 'ceiling',
     outcome: 'success',
-    target: BARE_CREDENTIAL_ID,
+    target: BENCH_CREDENTIAL_ID,
     details: { source: 'cache', min_ttl_seconds: 300 },
   }),
 );

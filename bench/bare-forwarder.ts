@@ -10,7 +10,7 @@
  */
 import replyFrom from '@fastify/reply-from';
 import Fastify from 'fastify';
-import { benchAuditService, CEILING_ACTOR } from './bench-audit.js';
+import { BENCH_CREDENTIAL_ID, benchAuditService, CEILING_ACTOR } from './bench-audit.js';
 
 const PREFIX = '/particle';
 const upstream = process.env.PARTICLE_API_URL ?? 'http://127.0.0.1:1';
@@ -38,7 +38,7 @@ if (process.env.DATABASE_URL) {
         actor: CEILING_ACTOR,
         action: 'proxy.request',
         tenantId: 'bench',
-        target: '6c1f7a0e-5d8b-4d55-9a51-0f0d7c7b1f62',
+        target: BENCH_CREDENTIAL_ID,
         requestId,
         outcome: 'success',
         details: {

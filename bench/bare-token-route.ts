@@ -6,9 +6,7 @@ import 'reflect-metadata';
 import { Body, Controller, HttpCode, Module, Param, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-
-/** The credential every bare answer names. */
-export const BARE_CREDENTIAL_ID = '6c1f7a0e-5d8b-4d55-9a51-0f0d7c7b1f62';
+import { BENCH_CREDENTIAL_ID } from './bench-audit.js';
 
 type Answer = Record<string, unknown>;
 
@@ -19,7 +17,7 @@ function answer(tenantId: string): Answer {
     expires_at: '2026-11-23T22:00:00.000Z',
     expires_in: 3599,
     tenant_id: tenantId,
-    credential_id: BARE_CREDENTIAL_ID,
+    credential_id: BENCH_CREDENTIAL_ID,
     scope: null,
   };
 }

@@ -10,6 +10,9 @@ import { SystemClock } from '../src/common/clock.js';
 import { dataSourceOptions } from '../src/database/data-source.js';
 import { MetricsService } from '../src/metrics/metrics.service.js';
 
+/** The credential every bare answer and every bench audit row names. */
+export const BENCH_CREDENTIAL_ID = '6c1f7a0e-5d8b-4d55-9a51-0f0d7c7b1f62';
+
 /** The ceilings' audit actor, left out of the broker's row counts. */
 export const CEILING_ACTOR = 'key:bench-ceiling';
 

@@ -75,28 +75,21 @@ async function main(): Promise<void> {
     );
     return { child, base };
   };
-  const barePort = await freePort();
-  const bareChild = await startProcess(
-    join(import.meta.dirname, 'bare-forwarder.js'),
-    { PORT: String(barePort), PARTICLE_API_URL: fake.url, BARE_TOKEN: fake.token },
-    `http://127.0.0.1:${barePort}/`,
-    process.env.BENCH_PROFILE
-      ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE, 'bare')}`]
-      : [],
-  );
-  const startCeiling = async (databaseUrl: string): Promise<Side> => {
+  /** bare-forwarder.ts as `name` (its profile in BENCH_PROFILE/name); with `env.DATABASE_URL`, the ceiling. */
+  const startForwarder = async (name: string, env: Record<string, string> = {}): Promise<Side> => {
     const port = await freePort();
     const child = await startProcess(
       join(import.meta.dirname, 'bare-forwarder.js'),
-      { PORT: String(port), PARTICLE_API_URL: fake.url, BARE_TOKEN: fake.token, DATABASE_URL: databaseUrl },
+      { PORT: String(port), PARTICLE_API_URL: fake.url, BARE_TOKEN: fake.token, ...env },
       `http://127.0.0.1:${port}/`,
       process.env.BENCH_PROFILE
-        ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE, 'ceiling')}`]
+        ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE, name)}`]
         : [],
     );
-    return { name: 'ceiling', child, base: `http://127.0.0.1:${port}`, headers: {} };
+    return { name, child, base: `http://127.0.0.1:${port}`, headers: {} };
   };
-  let ceilingChild: ChildProcess | undefined;
+  const bare = await startForwarder('bare');
+  let ceiling: Side | undefined;
   const getBroker = await startBroker();
   const gets: GetResult[] = [];
   const fanOuts: FanOutResult[] = [];
@@ -108,7 +101,6 @@ async function main(): Promise<void> {
       tenants: ['bench'],
     });
     const proxyKey = String(key.key);
-    const bare: Side = { name: 'bare', child: bareChild, base: `http://127.0.0.1:${barePort}`, headers: {} };
     const broker: Side = {
       name: 'broker',
       child: getBroker.child,
@@ -117,8 +109,9 @@ async function main(): Promise<void> {
     };
     // BENCH_CEILING=1: the bare forwarder plus the broker's audit row (bare-forwarder.ts), on the
     // broker's database, migrated by now.
-    const ceiling = process.env.BENCH_CEILING === '1' ? await startCeiling(scratch.url) : undefined;
-    if (ceiling) ceilingChild = ceiling.child;
+    if (process.env.BENCH_CEILING === '1') {
+      ceiling = await startForwarder('ceiling', { DATABASE_URL: scratch.url });
+    }
     await checkSides([bare, broker, ...(ceiling ? [ceiling] : [])]);
     for (let round = 1; round <= ROUNDS; round++) {
       console.log(`\n--- round ${round} of ${ROUNDS}`);
@@ -142,8 +135,8 @@ async function main(): Promise<void> {
     await summary(scratch.url, getBroker.base, gets, fanOuts);
   } finally {
     await stop(getBroker.child);
-    await stop(bareChild);
-    if (ceilingChild) await stop(ceilingChild);
+    await stop(bare.child);
+    if (ceiling) await stop(ceiling.child);
     await fake.stop();
     await scratch.drop();
   }

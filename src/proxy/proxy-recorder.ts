@@ -47,8 +47,7 @@ export class ProxyRecorder {
     };
     if (byBroker) details.error = request.problemCode;
     // The catch below keeps only the id: a closure over the request would keep its whole graph (raw
-    // request, reply, sockets' buffers, the upstream answer) alive until the row is written, through
-    // several young-generation collections (measured: 13 % of the broker's samples in the collector).
+    // request, reply, the upstream answer) alive while the row lingers (up to 10 ms, see recordAfterAnswer).
     const requestId = request.id;
     this.audit
       .recordAfterAnswer({
