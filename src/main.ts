@@ -1,3 +1,5 @@
+// First: V8's collector is tuned before the app allocates (see heap-tuning.ts).
+import './runtime/heap-tuning.js';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { resolve } from 'node:path';
