@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -8,6 +8,14 @@ import pg from 'pg';
 import { freePort } from '../src/common/free-port.js';
 
 export { freePort };
+
+let stdoutFd: number | undefined;
+function benchStdout(): 'ignore' | number {
+  const file = process.env.BENCH_STDOUT;
+  if (!file) return 'ignore';
+  stdoutFd ??= openSync(file, 'a');
+  return stdoutFd;
+}
 
 /** Starts a node script as its own process (its own core) and waits until `ready` answers 200. */
 export async function startProcess(
@@ -18,7 +26,8 @@ export async function startProcess(
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...nodeArgs, script], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // BENCH_STDOUT=file: every process's stdout appended there (logs, V8's --trace-gc lines).
+    stdio: ['ignore', benchStdout(), 'inherit'],
   });
   for (let i = 0; i < 300; i++) {
     const ok = await fetch(readyUrl).then(

@@ -82,9 +82,14 @@ async function main(): Promise<void> {
       join(import.meta.dirname, 'bare-forwarder.js'),
       { PORT: String(port), PARTICLE_API_URL: fake.url, BARE_TOKEN: fake.token, ...env },
       `http://127.0.0.1:${port}/`,
-      process.env.BENCH_PROFILE
-        ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE, name)}`]
-        : [],
+      // BENCH_BARE_NODE_ARGS: node or V8 flags for the bare forwarder and the ceiling (the broker's own
+      // --no-allocation-site-pretenuring, for a comparison of like with like).
+      [
+        ...(process.env.BENCH_PROFILE
+          ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE, name)}`]
+          : []),
+        ...(process.env.BENCH_BARE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ],
     );
     return { name, child, base: `http://127.0.0.1:${port}`, headers: {} };
   };

@@ -104,12 +104,16 @@ export class ParticleProxy {
       scope.route({
         method: [...METHODS],
         url: ROUTE,
-        handler: (request, reply) => this.handle(request, reply),
+        // Returns nothing, so Fastify waits for the reply to be sent: an async handler's promise (or the
+        // reply returned from one, a thenable) costs a promise chain and listeners on every answer.
+        handler: (request, reply) => {
+          this.handle(request, reply).catch((err: unknown) => this.refuse(request, reply, err));
+        },
       });
     });
   }
 
-  private async handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  private async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     try {
       const { id: tenantId } = request.params as { id: string };
       const principal = await this.caller.admit(request, tenantId);
@@ -141,7 +145,7 @@ export class ParticleProxy {
           requestId,
         });
         exchange.bytes = subscriber;
-        return reply;
+        return;
       }
       // Most proxied requests (GETs) have no body: no promise and no tick for reading one.
       if (request.body !== undefined) {
@@ -158,7 +162,6 @@ export class ParticleProxy {
       if (err instanceof UpstreamRefused) this.relay(reply, err);
       else this.refuse(request, reply, err);
     }
-    return reply;
   }
 
   /** Particle refused to open an event stream (a missing scope, an unknown device): its answer, as is. */
