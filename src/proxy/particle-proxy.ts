@@ -116,7 +116,9 @@ export class ParticleProxy {
   private async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     try {
       const { id: tenantId } = request.params as { id: string };
-      const principal = await this.caller.admit(request, tenantId);
+      // A cached key and a cached token answer without a promise: a GET's hit path has no await at all.
+      const admitted = this.caller.admit(request, tenantId);
+      const principal = admitted instanceof Promise ? await admitted : admitted;
       const path = particlePath(request.raw.url ?? request.url);
       const exchange: Exchange = {
         principal,
@@ -151,8 +153,16 @@ export class ParticleProxy {
       if (request.body !== undefined) {
         exchange.body = await proxyBody(request.body, request.raw, this.config.proxy.maxBodyBytes);
       }
-      const body = { credential_id: credentialId };
-      exchange.token = (await this.issuer.obtain(tenantId, body, PROXY_MIN_TTL_SECONDS, request.id)).token;
+      exchange.token =
+        this.issuer.cached(tenantId, credentialId, PROXY_MIN_TTL_SECONDS) ??
+        (
+          await this.issuer.obtain(
+            tenantId,
+            { credential_id: credentialId },
+            PROXY_MIN_TTL_SECONDS,
+            request.id,
+          )
+        ).token;
       // After the token: a tenant or credential that does not exist must not spend the shared budget.
       const refusal = this.budget.take(tenantId);
       const refused = refusal instanceof Promise ? await refusal : refusal;

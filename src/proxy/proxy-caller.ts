@@ -15,9 +15,18 @@ export class ProxyCaller {
     private readonly rateLimit: ApiKeyRateLimitGuard,
   ) {}
 
-  /** The caller's principal for `tenantId` (also set on the request for the logs), or the refusal. */
-  async admit(request: FastifyRequest, tenantId: string): Promise<Principal> {
-    const principal = await this.authenticator.principalOf(request);
+  /**
+   * The caller's principal for `tenantId` (also set on the request for the logs), or the refusal. Without
+   * a promise for a cached key (the hot path); a console session's comes from the database.
+   */
+  admit(request: FastifyRequest, tenantId: string): Principal | Promise<Principal> {
+    const found = this.authenticator.principalOf(request);
+    return found instanceof Promise
+      ? found.then((principal) => this.allowed(request, tenantId, principal))
+      : this.allowed(request, tenantId, found);
+  }
+
+  private allowed(request: FastifyRequest, tenantId: string, principal: Principal | undefined): Principal {
     if (!principal) {
       throw new ApiError('unauthorized', 'A valid API key is required: Authorization: Bearer <key>');
     }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TestClock } from '../support/clock.js';
 import { Call, client } from '../support/http.js';
 import { ParticleFake } from '../support/particle-fake.js';
 import { recordedFetch } from '../support/recorded-fetch.js';
@@ -17,6 +18,7 @@ describe('Particle API proxy', () => {
   let proxyKey: string;
   let otherKey: string;
   let credentialId: string;
+  const clock = new TestClock();
   const proxied = (tenant = 'acme') => `${t.url}/v1/tenants/${tenant}/particle`;
   const upstream = (path: string) => fake.requests.filter((r) => r.path === path);
   const keyFor = async (role: string, tenants: string[]) =>
@@ -26,7 +28,13 @@ describe('Particle API proxy', () => {
   beforeAll(async () => {
     fake = await ParticleFake.start();
     t = await startTestApp({
-      env: { PARTICLE_API_URL: fake.url, PARTICLE_TIMEOUT_MS: '1500', PROXY_MAX_BODY_BYTES: '100000' },
+      env: {
+        PARTICLE_API_URL: fake.url,
+        PARTICLE_TIMEOUT_MS: '1500',
+        PROXY_MAX_BODY_BYTES: '100000',
+        TOKEN_TTL_SECONDS: '3600',
+      },
+      clock,
     });
     api = client(t.url);
     ({ credentialId } = await tenantWithProductClient(api, fake, 'acme'));
@@ -264,5 +272,22 @@ describe('Particle API proxy', () => {
     });
     expect(received).toBeGreaterThan(0);
     expect(JSON.stringify(row)).not.toContain('hush');
+  });
+
+  // Last: it moves the broker's clock an hour on.
+  it('forwards with the cached token while it lasts 60 s more, and with a renewed one after', async () => {
+    const get = () =>
+      recordedFetch(`${proxied()}/v1/devices`, { headers: { authorization: `Bearer ${proxyKey}` } });
+    expect((await get()).status).toBe(200);
+    const mintsBefore = fake.tokenCalls({ grantType: 'client_credentials' });
+    const cached = upstream('/v1/devices').at(-1)?.headers.authorization;
+    clock.advance(3_600_000 - 120_000); // 2 minutes left: still enough for a proxied request
+    expect((await get()).status).toBe(200);
+    expect(upstream('/v1/devices').at(-1)?.headers.authorization).toBe(cached);
+    expect(fake.tokenCalls({ grantType: 'client_credentials' })).toBe(mintsBefore);
+    clock.advance(90_000); // 30 s left: too little, renewed first
+    expect((await get()).status).toBe(200);
+    expect(upstream('/v1/devices').at(-1)?.headers.authorization).not.toBe(cached);
+    expect(fake.tokenCalls({ grantType: 'client_credentials' })).toBe(mintsBefore + 1);
   });
 });
