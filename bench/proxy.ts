@@ -30,6 +30,9 @@ const root = join(import.meta.dirname, '..', '..');
 /** BENCH_BROKER_MAIN: another build of the broker (a before/after comparison in one tree). */
 const brokerMain = process.env.BENCH_BROKER_MAIN ?? join(root, 'dist', 'main.js');
 
+/** The node or V8 flags an environment variable lists, space-separated. */
+const flagsOf = (name: string): string[] => process.env[name]?.split(' ').filter(Boolean) ?? [];
+
 /** SIGTERM, and the exit awaited: the next process measured must not share the cores with a shutdown. */
 function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -70,7 +73,7 @@ async function main(): Promise<void> {
       // BENCH_NODE_ARGS: node or V8 flags for the brokers (an experiment's).
       [
         ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
-        ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        ...flagsOf('BENCH_NODE_ARGS'),
       ],
     );
     return { child, base };
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
         ...(process.env.BENCH_PROFILE
           ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE, name)}`]
           : []),
-        ...(process.env.BENCH_BARE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        ...flagsOf('BENCH_BARE_NODE_ARGS'),
       ],
     );
     return { name, child, base: `http://127.0.0.1:${port}`, headers: {} };

@@ -95,9 +95,7 @@ export class TokenIssuerService {
    * undefined: the proxy's hit path, answered without a promise or a tick; `obtain` does the rest.
    */
   cached(tenantId: string, credentialId: string | undefined, minTtl: number): CachedToken | undefined {
-    const now = this.clock.now().getTime();
-    const token = this.cache.get(TokenCache.key(tenantId, credentialId, undefined), now);
-    return token && this.lastsFor(token, minTtl, now) ? token : undefined;
+    return this.fresh(TokenCache.key(tenantId, credentialId, undefined), minTtl, this.clock.now().getTime());
   }
 
   /**
@@ -113,8 +111,8 @@ export class TokenIssuerService {
     const key = TokenCache.key(tenantId, body.credential_id, body.customer);
     // One clock read for the cache-hit path (lookup, lifetime check, the answer's expires_in).
     const now = this.clock.now().getTime();
-    const token = this.cache.get(key, now);
-    if (token && this.lastsFor(token, minTtl, now)) return { token, source: 'cache', now };
+    const token = this.fresh(key, minTtl, now);
+    if (token) return { token, source: 'cache', now };
     const slow = await this.slowPath(key, tenantId, body, minTtl, requestId);
     return { ...slow, now: this.clock.now().getTime() };
   }
@@ -138,6 +136,12 @@ export class TokenIssuerService {
       );
     }
     return this.renewOnce(credential, minTtl, requestId, rejected.accessToken);
+  }
+
+  /** The cached token under `key` if it lasts `minTtl` more seconds at `now`: the one cache-hit rule. */
+  private fresh(key: string, minTtl: number, now: number): CachedToken | undefined {
+    const token = this.cache.get(key, now);
+    return token && this.lastsFor(token, minTtl, now) ? token : undefined;
   }
 
   private lastsFor(token: CachedToken, minTtlSeconds: number, now = this.clock.now().getTime()): boolean {
